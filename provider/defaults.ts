@@ -1,0 +1,41 @@
+/**
+ * Every tunable default of the provider, in one place. Each value carries its unit.
+ * Code takes these through its options so tests can shrink them instead of waiting.
+ */
+export const DEFAULTS = {
+  region: "us", // CXone region suffix of https://api-{region}.niceincontact.com
+  tokenPath: "/api/v2/oauth2/token", // path appended to the base URL when no token URL is configured
+  tokenScope: "dataactions:write dataactions:read", // OAuth scopes requested
+  tokenExpiresInS: 3600, // seconds, when the token response has no expires_in
+  tokenRefreshMarginMs: 60_000, // ms before expiry at which a cached token is renewed
+  pageSize: 100, // entities per list page; the server clamps at 100
+  maxPages: 1_000, // pages read at most by one name lookup (100,000 actions)
+  requestTimeoutMs: 15_000, // ms for one HTTP attempt, headers and body
+  connectTimeoutMs: 5_000, // ms to open a TCP connection
+  maxAttempts: 6, // attempts per HTTP call, the first included
+  callBudgetMs: 90_000, // ms one HTTP call may spend across all its attempts and waits
+  backoffBaseMs: 250, // ms, first full-jitter backoff ceiling
+  backoffCapMs: 15_000, // ms, largest full-jitter backoff ceiling
+  retryAfterMaxMs: 60_000, // ms, longest Retry-After honoured; longer means give up
+  conflictRetries: 5, // extra read-merge-PUT rounds after a 409
+  maxConcurrency: 16, // HTTP requests in flight per tenant
+  rateFloorPerS: 1, // requests/s below which the adaptive limiter never goes
+  rateDecrease: 0.85, // multiplier applied to the learned rate on each 429 episode
+  rateIncreasePerS: 0.05, // fraction of the rate regained per second without a 429
+  rateWindowMs: 1_000, // ms of accepted requests the limiter counts to learn a rate at the first 429
+  throttlePauseMs: 500, // ms every caller of a tenant pauses after a 429 that names no Retry-After
+  breakerThreshold: 8, // consecutive failed calls that open a tenant's breaker
+  breakerCooldownMs: 15_000, // ms an open breaker fails fast before a trial call
+  webhookAttempts: 4, // webhook POST attempts, the first included
+  webhookTimeoutMs: 5_000, // ms for one webhook attempt
+  webhookBackoffBaseMs: 200, // ms, first webhook backoff ceiling
+  keepAliveTimeoutMs: 10_000, // ms an idle keep-alive socket stays open
+  emulatorTokenTtlS: 3600, // seconds a token issued by the emulator stays valid (sent as expires_in)
+  emulatorListPageSize: 25, // entities per list page the emulator serves when the request names no pageSize
+  emulatorMaxPageSize: 100, // largest pageSize the emulator serves; larger requests are clamped to it
+  emulatorRetryAfterS: 1, // seconds an injected 429 announces in Retry-After when the fault names none
+  emulatorSlowDelayMs: 1_000, // ms an injected "slow" fault holds the response headers when the fault names none
+  emulatorWebhookStatus: 204, // HTTP status the emulator's webhook receiver answers by default
+} as const;
+
+export type Defaults = typeof DEFAULTS;

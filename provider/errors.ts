@@ -1,0 +1,132 @@
+/**
+ * Typed errors. Each has a `name`, a stable `code` callers can switch on, and a message
+ * that says what failed, where, and what to do. None of them ever carries a credential.
+ */
+
+export interface ErrorDetails {
+  method?: string;
+  path?: string;
+  status?: number;
+  cause?: unknown;
+}
+
+export class CxoneError extends Error {
+  readonly code: string;
+  readonly method?: string;
+  readonly path?: string;
+  readonly status?: number;
+
+  constructor(code: string, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.method = details.method;
+    this.path = details.path;
+    this.status = details.status;
+  }
+}
+
+/** Missing or unusable provider configuration (credentials, URLs). */
+export class ConfigError extends CxoneError {
+  constructor(message: string) {
+    super("CXONE_CONFIG", message);
+  }
+}
+
+/** The token endpoint refused the client, or a call stayed 401 after one new token. */
+export class AuthenticationError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_UNAUTHENTICATED", message, details);
+  }
+}
+
+/** 403: the client lacks a scope. */
+export class PermissionError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_FORBIDDEN", message, details);
+  }
+}
+
+/** 404 on a Data Action, or no action of that name. */
+export class NotFoundError extends CxoneError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super("CXONE_NOT_FOUND", message, details);
+  }
+}
+
+/** Several actions share the exact name. */
+export class AmbiguousNameError extends CxoneError {
+  readonly ids: string[];
+  constructor(message: string, ids: string[]) {
+    super("CXONE_AMBIGUOUS_NAME", message);
+    this.ids = ids;
+  }
+}
+
+/** 409 persisted past the bounded read-merge-PUT rounds. */
+export class ConflictError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_CONFLICT", message, details);
+  }
+}
+
+/** 400: the server rejected the body. */
+export class ValidationError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_BAD_REQUEST", message, details);
+  }
+}
+
+/** Retries or the time budget ran out on a transient failure (429, 5xx, network). */
+export class TransientError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_UNAVAILABLE", message, details);
+  }
+}
+
+/** The tenant's circuit breaker is open: calls fail fast until the trial call. */
+export class CircuitOpenError extends CxoneError {
+  constructor(message: string) {
+    super("CXONE_CIRCUIT_OPEN", message);
+  }
+}
+
+/** Any other unexpected HTTP answer. */
+export class HttpError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_HTTP", message, details);
+  }
+}
+
+/** Input that the date engine cannot turn into a value; `property` names the input. */
+export class DateInputError extends CxoneError {
+  readonly property: string;
+  constructor(property: string, message: string) {
+    super("CXONE_DATE_INPUT", message);
+    this.property = property;
+  }
+}
+
+/** Inputs that fail validation when create/update run (check normally reports these first). */
+export class InputError extends CxoneError {
+  constructor(message: string) {
+    super("CXONE_INPUT", message);
+  }
+}
+
+/**
+ * The PUT succeeded but a required webhook was not delivered. Pulumi's dynamic-provider host
+ * treats an error with `id` and `properties` as a partial failure: the outputs are recorded,
+ * so state matches what CXone holds, and the next `pulumi up` retries the delivery.
+ */
+export class PartialApplyError extends CxoneError {
+  readonly id: string;
+  readonly properties: Record<string, unknown>;
+  readonly reasons: string[];
+  constructor(message: string, id: string, properties: Record<string, unknown>) {
+    super("CXONE_PARTIAL", message);
+    this.id = id;
+    this.properties = properties;
+    this.reasons = [message];
+  }
+}

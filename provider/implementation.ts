@@ -1,0 +1,285 @@
+/**
+ * The dynamic provider's hooks. Pulumi's dynamic-provider host loads this module through the
+ * tiny serialized provider in resource.ts (`require("pulumi-cxone-date-action/provider")`).
+ * One host process serves every CxoneDateAction of a deployment, up to `--parallel` at once,
+ * so the HTTP client (token cache, limiter, breaker) is shared per tenant in client.ts.
+ */
+import { randomUUID } from "node:crypto";
+import { accuracyValid, type AuditRecord } from "./audit";
+import { sharedClient, mergeOwned, ownedEquals, type CxoneClient } from "./client";
+import { systemClock, systemSleep } from "./clock";
+import { requireCredentials, resolveSettings, type ConfigSource } from "./config";
+import { tzdbVersion } from "./datetime";
+import { DEFAULTS } from "./defaults";
+import { InputError, NotFoundError, PartialApplyError } from "./errors";
+import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";
+import type { DataAction, DateProcessing, Tally } from "./types";
+import { deliverWebhook, type WebhookResult } from "./webhook";
+
+type Props = Record<string, unknown>;
+
+/** The owned part of a Data Action as last applied or read; what `diff` compares against. */
+interface OwnedState {
+  dateProcessing: DateProcessing | null;
+  enabled: boolean;
+}
+
+/**
+ * Stack config arrives here once per host. It is stored synchronously: the host may start a
+ * create for the same provider text before this promise settles. Tokens are fetched lazily.
+ */
+let configSource: ConfigSource | undefined;
+
+export async function configure(req: { config: ConfigSource }): Promise<void> {
+  configSource = req.config;
+}
+
+function client(): CxoneClient {
+  const settings = resolveSettings(configSource);
+  const credentials = requireCredentials(settings);
+  return sharedClient({ baseUrl: settings.baseUrl, tokenUrl: settings.tokenUrl, ...credentials });
+}
+
+/** Only the keys that are inputs; state also holds outputs that the schema would reject. */
+function pickInputs(props: Props): Props {
+  const picked: Props = {};
+  for (const name of INPUT_NAMES) {
+    if (props[name] !== undefined) picked[name] = props[name];
+  }
+  return picked;
+}
+
+function failureText(failures: CheckFailure[]): string {
+  return failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+}
+
+/** Validated inputs; create and update throw where check would have reported failures. */
+function desiredFrom(news: Props) {
+  const result = validateInputs(pickInputs(news));
+  if (result.ok !== true) {
+    throw new InputError(`Invalid CxoneDateAction inputs: ${failureText(result.failures)}`);
+  }
+  return { value: result.value, computed: result.computed, owned: normalizeDesired(result.value, result.computed) };
+}
+
+function ownedOf(action: DataAction): OwnedState {
+  return { dateProcessing: action.configuration?.dateProcessing ?? null, enabled: action.enabled };
+}
+
+function asAction(id: string, owned: OwnedState): DataAction {
+  const configuration = owned.dateProcessing === null ? {} : { dateProcessing: owned.dateProcessing };
+  return { id, name: "", enabled: owned.enabled, configuration };
+}
+
+export async function check(_olds: Props, news: Props) {
+  return checkInputs(news);
+}
+
+/** The inputs that are not CXone configuration but still change what an apply does. */
+function extras(value: DesiredInputs) {
+  return JSON.stringify([value.webhookUrl, value.webhookRequired, value.deleteBehavior, Object.entries(value.triggers).sort()]);
+}
+
+export async function diff(_id: string, olds: Props, news: Props) {
+  const replaces: string[] = [];
+  if (news.actionName !== olds.actionName) replaces.push("actionName");
+  // A newly pinned id that names the action already managed is not a different action.
+  if (news.actionId !== undefined && news.actionId !== olds.actionId) replaces.push("actionId");
+  const next = validateInputs(pickInputs(news));
+  const previous = validateInputs(pickInputs(olds));
+  const applied = olds.applied as OwnedState | undefined;
+  if (next.ok !== true || previous.ok !== true || applied === undefined) {
+    // Unknown (preview) or unreadable: report a change rather than hide one.
+    return { changes: true, replaces, deleteBeforeReplace: false };
+  }
+  const owned = normalizeDesired(next.value, next.computed);
+  const audit = olds.audit as AuditRecord | undefined;
+  const webhookPending = next.value.webhookRequired && next.value.webhookUrl !== null && audit?.status === "PARTIAL";
+  const changes =
+    replaces.length > 0 ||
+    !ownedEquals(asAction("", applied), owned) ||
+    extras(next.value) !== extras(previous.value) ||
+    webhookPending;
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+interface Applied {
+  action: DataAction;
+  putSkipped: boolean;
+  original: OwnedState;
+}
+
+/** Read-modify-write of one action; `current` is the entity the list already returned. */
+async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, current?: DataAction): Promise<Applied> {
+  let original: OwnedState | undefined;
+  const result = await api.modify(
+    id,
+    (live) => {
+      // What was live before this apply, captured from the first read only: a 409 round
+      // reads our competitor's write, which is not what `restore` should put back.
+      original ??= ownedOf(live);
+      return ownedEquals(live, owned) ? null : mergeOwned(live, owned);
+    },
+    tally,
+    current,
+  );
+  return { action: result.action, putSkipped: result.putSkipped, original: original ?? ownedOf(result.action) };
+}
+
+async function notify(webhookUrl: string | null, requestId: string, payload: unknown): Promise<WebhookResult> {
+  if (webhookUrl === null) return { delivered: false, status: null, attempts: 0, error: null };
+  const settings = resolveSettings(configSource);
+  return deliverWebhook({
+    url: webhookUrl,
+    id: requestId,
+    payload,
+    secret: settings.webhookSecret ?? undefined,
+    attempts: DEFAULTS.webhookAttempts,
+    timeoutMs: DEFAULTS.webhookTimeoutMs,
+    backoffBaseMs: DEFAULTS.webhookBackoffBaseMs,
+    clock: systemClock,
+    sleep: systemSleep,
+    random: Math.random,
+  });
+}
+
+/** Shared tail of create and update: webhook, audit record, outputs, partial failure. */
+async function finish(operation: "create" | "update", news: Props, desired: ReturnType<typeof desiredFrom>, applied: Applied, original: OwnedState, tally: Tally, startedAt: number) {
+  const requestId = randomUUID();
+  const actionId = applied.action.id;
+  const written = desired.owned.dateProcessing.computedValue;
+  const base = {
+    requestId,
+    operation,
+    appliedAt: new Date(systemClock.now()).toISOString(),
+    actionId,
+    inputTimestamp: desired.value.sourceTimestamp,
+    outputTimestamp: written,
+    latencyMs: 0,
+    httpRequests: tally.httpRequests,
+    retries: tally.retries,
+    putSkipped: applied.putSkipped,
+    accuracyValid: accuracyValid(desired.value, desired.computed, written),
+    tzdbVersion: tzdbVersion(),
+  };
+  const webhook = await notify(desired.value.webhookUrl, requestId, {
+    type: "cxone.dateaction.applied",
+    actionId,
+    audit: { ...base, latencyMs: systemClock.now() - startedAt },
+  });
+  const failedDelivery = desired.value.webhookUrl !== null && !webhook.delivered;
+  const audit: AuditRecord = {
+    ...base,
+    latencyMs: systemClock.now() - startedAt,
+    webhook,
+    status: failedDelivery ? "PARTIAL" : "SUCCESS",
+  };
+  const { __provider: _provider, ...inputs } = news;
+  const outs: Props = {
+    ...inputs,
+    actionId,
+    ...desired.computed,
+    applied: ownedOf(applied.action),
+    original,
+    audit,
+  };
+  if (failedDelivery && desired.value.webhookRequired) {
+    throw new PartialApplyError(
+      `Applied ${desired.value.actionName} (${actionId}) but the required webhook was not delivered after ` +
+        `${webhook.attempts} attempt(s): ${webhook.error ?? `status ${webhook.status}`}. ` +
+        "The configuration is recorded; fix the receiver and run `pulumi up` again to retry the delivery.",
+      actionId,
+      outs,
+    );
+  }
+  return outs;
+}
+
+export async function create(news: Props) {
+  const startedAt = systemClock.now();
+  const desired = desiredFrom(news);
+  const api = client();
+  const tally: Tally = { httpRequests: 0, retries: 0 };
+  // Adopting by name is this resource's import: nothing is ever created in CXone.
+  const listed = desired.value.actionId === null ? await api.findByName(desired.value.actionName, tally) : undefined;
+  const id = desired.value.actionId ?? (listed as DataAction).id;
+  const applied = await applyTo(api, id, desired.owned, tally, listed);
+  const outs = await finish("create", news, desired, applied, applied.original, tally, startedAt);
+  return { id: applied.action.id, outs };
+}
+
+export async function update(id: string, olds: Props, news: Props) {
+  const startedAt = systemClock.now();
+  const desired = desiredFrom(news);
+  const api = client();
+  const tally: Tally = { httpRequests: 0, retries: 0 };
+  // The action id of record is the output: an action re-resolved after a 404 keeps the resource's id.
+  const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
+  let applied: Applied;
+  let original = olds.original as OwnedState | undefined;
+  try {
+    applied = await applyTo(api, storedId, desired.owned, tally);
+  } catch (error) {
+    if (!(error instanceof NotFoundError) || error.status !== 404 || desired.value.actionId !== null) throw error;
+    // Deleted out of band: resolve the name once more; what we saved for `restore` was another action's.
+    const listed = await api.findByName(desired.value.actionName, tally);
+    applied = await applyTo(api, listed.id, desired.owned, tally, listed);
+    original = undefined;
+  }
+  return { outs: await finish("update", news, desired, applied, original ?? applied.original, tally, startedAt) };
+}
+
+export async function read(id: string, props: Props) {
+  const storedId = typeof props.actionId === "string" ? props.actionId : id;
+  const tally: Tally = { httpRequests: 0, retries: 0 };
+  let live: DataAction;
+  try {
+    live = await client().get(storedId, tally);
+  } catch (error) {
+    // Only a confirmed 404 drops the resource; an empty id tells the engine it is gone.
+    if (error instanceof NotFoundError && error.status === 404) return { id: "", props: {} };
+    throw error;
+  }
+  const { __provider: _provider, ...outputs } = props;
+  return { id, props: { ...outputs, actionId: live.id, applied: ownedOf(live) } };
+}
+
+export async function deleteAction(id: string, props: Props) {
+  const inputs = validateInputs(pickInputs(props));
+  const behavior = inputs.ok === true ? inputs.value.deleteBehavior : "retain";
+  if (behavior === "retain") return;
+  const storedId = typeof props.actionId === "string" ? props.actionId : id;
+  const applied = props.applied as OwnedState | undefined;
+  const original = props.original as OwnedState | undefined;
+  const tally: Tally = { httpRequests: 0, retries: 0 };
+  let drifted = false;
+  try {
+    await client().modify(
+      storedId,
+      (live) => {
+        if (behavior === "disable") return live.enabled ? { ...live, enabled: false } : null;
+        // Put back what was there only if nobody changed the action since we applied it.
+        if (applied === undefined || original === undefined || !ownedEquals(live, { ...applied, dateProcessing: applied.dateProcessing as DateProcessing })) {
+          drifted = true;
+          return null;
+        }
+        const { dateProcessing: _ours, ...others } = live.configuration;
+        const configuration = original.dateProcessing === null ? others : { ...others, dateProcessing: original.dateProcessing };
+        return { ...live, configuration };
+      },
+      tally,
+    );
+  } catch (error) {
+    // Already gone: there is nothing left to restore or disable.
+    if (error instanceof NotFoundError && error.status === 404) return;
+    throw error;
+  }
+  if (drifted) {
+    console.warn(
+      `warning: ${storedId}: the live dateProcessing differs from what this resource applied, so deleteBehavior ` +
+        "'restore' left it as it is (retained). Restore it by hand if needed.",
+    );
+  }
+}
+
+export { deleteAction as delete };

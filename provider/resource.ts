@@ -1,0 +1,94 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Inputs of a `CxoneDateAction`; see the README for the meaning of each. */
+export interface CxoneDateActionArgs {
+  actionName: pulumi.Input<string>;
+  actionId?: pulumi.Input<string>;
+  sourceTimestamp: pulumi.Input<string>;
+  sourceTimezone?: pulumi.Input<string>;
+  targetTimezone: pulumi.Input<string>;
+  operation: pulumi.Input<"ADD_OFFSET" | "SUBTRACT_OFFSET" | "CONVERT">;
+  offsetMinutes?: pulumi.Input<number>;
+  offset?: pulumi.Input<string>;
+  disambiguation?: pulumi.Input<"compatible" | "earlier" | "later" | "reject">;
+  precision?: pulumi.Input<number>;
+  valueFormat?: pulumi.Input<"offset" | "utc">;
+  sourceField?: pulumi.Input<string>;
+  targetField?: pulumi.Input<string>;
+  dstAdjustment?: pulumi.Input<boolean>;
+  enabled?: pulumi.Input<boolean>;
+  webhookUrl?: pulumi.Input<string>;
+  webhookRequired?: pulumi.Input<boolean>;
+  deleteBehavior?: pulumi.Input<"retain" | "restore" | "disable">;
+  triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The audit record kept in stack state after every create and update. */
+export interface CxoneDateActionAudit {
+  requestId: string;
+  operation: "create" | "update";
+  appliedAt: string;
+  actionId: string;
+  inputTimestamp: string;
+  outputTimestamp: string;
+  latencyMs: number;
+  httpRequests: number;
+  retries: number;
+  putSkipped: boolean;
+  accuracyValid: boolean;
+  tzdbVersion: string;
+  webhook: { delivered: boolean; status: number | null; attempts: number; error: string | null };
+  status: "SUCCESS" | "PARTIAL";
+}
+
+/**
+ * The provider object Pulumi serializes into every resource's state as `__provider` and
+ * runs in its dynamic-provider host. Each method only `require()`s the compiled
+ * implementation by package name, so the serialized text is small, holds no captured
+ * objects (zod schemas, undici agents, luxon zones do not serialize) and stays the same
+ * from build to build. The host resolves the package from the program's node_modules.
+ */
+const serializedProvider: pulumi.dynamic.ResourceProvider = {
+  configure: (req) => require("pulumi-cxone-date-action/provider").configure(req),
+  check: (olds, news) => require("pulumi-cxone-date-action/provider").check(olds, news),
+  diff: (id, olds, news) => require("pulumi-cxone-date-action/provider").diff(id, olds, news),
+  create: (inputs) => require("pulumi-cxone-date-action/provider").create(inputs),
+  read: (id, props) => require("pulumi-cxone-date-action/provider").read(id, props),
+  update: (id, olds, news) => require("pulumi-cxone-date-action/provider").update(id, olds, news),
+  delete: (id, props) => require("pulumi-cxone-date-action/provider").delete(id, props),
+};
+
+/**
+ * The date/time configuration of one existing CXone Data Action, declared in code.
+ * Creating it adopts the action named `actionName`; nothing is created in CXone.
+ */
+export class CxoneDateAction extends pulumi.dynamic.Resource {
+  public readonly actionName!: pulumi.Output<string>;
+  public readonly actionId!: pulumi.Output<string>;
+  public readonly sourceTimestamp!: pulumi.Output<string>;
+  public readonly targetTimezone!: pulumi.Output<string>;
+  public readonly operation!: pulumi.Output<string>;
+  public readonly computedValue!: pulumi.Output<string>;
+  public readonly computedValueUtc!: pulumi.Output<string>;
+  public readonly computedEpochMs!: pulumi.Output<number>;
+  public readonly audit!: pulumi.Output<CxoneDateActionAudit>;
+
+  constructor(name: string, args: CxoneDateActionArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      serializedProvider,
+      name,
+      {
+        ...args,
+        // Outputs the provider computes: undefined registers them as outputs to fill in.
+        actionId: args.actionId,
+        computedValue: undefined,
+        computedValueUtc: undefined,
+        computedEpochMs: undefined,
+        audit: undefined,
+      },
+      opts,
+      "cxone",
+      "CxoneDateAction",
+    );
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * One deployment as `npm run bench` measures it: a fresh emulator seeded with one Data Action
+ * per resource, ONE dynamic-provider host (as Pulumi runs one per deployment) configured with
+ * the emulator's URL and client credentials, and the engine's step logic driven `parallel`
+ * resources at once (like `pulumi up --parallel`) through five phases:
+ *
+ *   preview of a new stack -> first apply (timed) -> apply with no change -> refresh ->
+ *   preview after the refresh.
+ *
+ * It returns the emulator's request log of each phase, the stack state, and the host's peak memory.
+ */
+import { readFileSync } from "node:fs";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator";
+import type { DataAction } from "../provider/types";
+import { preview, refresh, up, type ResourceState, type StepKind } from "../test/helpers/engine";
+import { makeProgramDir, ProviderHost } from "../test/helpers/host";
+import type { Registration } from "../test/helpers/program";
+
+export interface PhaseResult {
+  wallMs: number;
+  startedAtMs: number; // Date.now() at the start, the emulator's clock
+  resources: number; // resources the phase operated on
+  failed: number;
+  errors: string[]; // the first few failure messages
+  steps: Partial<Record<StepKind, number>>; // what the engine decided, per kind
+  records: RecordedRequest[]; // the emulator's log of this phase
+}
+
+export interface DeploymentResult {
+  previewNew: PhaseResult;
+  firstApply: PhaseResult;
+  noChange: PhaseResult;
+  refresh: PhaseResult;
+  previewAfter: PhaseResult;
+  tokenRequests: number; // token requests answered 200 over the whole deployment
+  stateBytes: number[]; // per resource: UTF-8 bytes of JSON {inputs, outputs} after the refresh
+  hostPeakKiB: number | null; // VmHWM of the host process; null off Linux
+}
+
+const ERRORS_KEPT = 3;
+
+/** Host processes started and not closed yet, so a watchdog can end them by pid. */
+export const liveHostPids = new Set<number>();
+
+type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/** Runs `run` over `items`, `size` at a time, in order; every item settles, none is skipped. */
+export async function inPool<T, R>(items: readonly T[], size: number, run: (item: T) => Promise<R>): Promise<Settled<R>[]> {
+  const results: Settled<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = { ok: true, value: await run(items[index]) };
+      } catch (error) {
+        results[index] = { ok: false, error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  return results;
+}
+
+/** Peak resident set size of a process in KiB, from /proc (Linux only). */
+export function peakMemoryKiB(pid: number): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function phase<T, R>(
+  log: RecordedRequest[],
+  items: readonly T[],
+  parallel: number,
+  run: (item: T) => Promise<R>,
+  kindOf: (value: R) => StepKind | undefined,
+): Promise<{ result: PhaseResult; values: (R | undefined)[] }> {
+  const from = log.length;
+  const startedAtMs = Date.now();
+  const started = performance.now();
+  const settled = await inPool(items, parallel, run);
+  const wallMs = performance.now() - started;
+  const steps: Partial<Record<StepKind, number>> = {};
+  const errors: string[] = [];
+  for (const s of settled) {
+    if (s.ok) {
+      const kind = kindOf(s.value);
+      if (kind !== undefined) steps[kind] = (steps[kind] ?? 0) + 1;
+    } else if (errors.length < ERRORS_KEPT) {
+      errors.push(s.error instanceof Error ? s.error.message : String(s.error));
+    }
+  }
+  return {
+    result: {
+      wallMs,
+      startedAtMs,
+      resources: items.length,
+      failed: settled.filter((s) => !s.ok).length,
+      errors,
+      steps,
+      records: log.slice(from),
+    },
+    values: settled.map((s) => (s.ok ? s.value : undefined)),
+  };
+}
+
+export interface DeploymentOptions {
+  registrations: readonly Registration[];
+  seed: DataAction[];
+  throttle: ThrottleSpec;
+  parallel: number;
+}
+
+export async function runDeployment(options: DeploymentOptions): Promise<DeploymentResult> {
+  const { registrations, parallel } = options;
+  const emulator = await startEmulator({ seed: options.seed, throttle: options.throttle });
+  const program = makeProgramDir();
+  let host: ProviderHost | undefined;
+  try {
+    // Credentials reach the host only as stack config, never from this process's environment.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
+    host = await ProviderHost.start({ cwd: program.dir, env });
+    const h = host;
+    liveHostPids.add(h.pid());
+    await h.configure({
+      "cxone:baseUrl": emulator.url,
+      "cxone:clientId": EMULATOR_CLIENT_ID,
+      "cxone:clientSecret": EMULATOR_CLIENT_SECRET,
+    });
+    const log = emulator.requests;
+
+    const previewNew = await phase(log, registrations, parallel, (r) => preview(h, r.name, r.inputs), (s) => s.kind);
+    const first = await phase(log, registrations, parallel, (r) => up(h, r.name, r.inputs), (s) => s.step);
+    // Later phases work on what the first apply put in state; a failed resource has no state.
+    const applied = first.values.flatMap((v, i) => (v === undefined ? [] : [{ registration: registrations[i], state: v.state }]));
+    const noChange = await phase(log, applied, parallel, (a) => up(h, a.registration.name, a.registration.inputs, a.state), (s) => s.step);
+    const refreshed = await phase(log, applied, parallel, (a) => refresh(h, a.state), () => undefined);
+    const after = applied.flatMap((a, i) => {
+      const state = refreshed.values[i];
+      return state ? [{ registration: a.registration, state }] : [];
+    });
+    const previewAfter = await phase(log, after, parallel, (a) => preview(h, a.registration.name, a.registration.inputs, a.state), (s) => s.kind);
+
+    const states = after.map((a) => a.state as ResourceState);
+    return {
+      previewNew: previewNew.result,
+      firstApply: first.result,
+      noChange: noChange.result,
+      refresh: refreshed.result,
+      previewAfter: previewAfter.result,
+      tokenRequests: log.filter((r) => r.route === "token" && r.status === 200).length,
+      // What the engine keeps per resource: its inputs and its outputs, `__provider` in both.
+      stateBytes: states.map((s) => Buffer.byteLength(JSON.stringify({ inputs: s.inputs, outputs: s.outputs }))),
+      hostPeakKiB: peakMemoryKiB(h.pid()),
+    };
+  } finally {
+    if (host !== undefined) {
+      await host.close();
+      liveHostPids.delete(host.pid());
+    }
+    program.remove();
+    await emulator.close();
+  }
+}

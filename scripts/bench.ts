@@ -1,0 +1,322 @@
+/**
+ * `npm run bench`: figures, not a test. HTTP requests per resource in each Pulumi phase, the
+ * first apply's wall time against a throttle's floor, stack state per resource, the provider
+ * host's peak memory at N and 4N resources, computeDateManipulation throughput, and the
+ * original design's client side by side. Prints one table with targets and PASS/MISS, then
+ * the request-log details behind it. Exits 0 when a target is missed (it is a measurement);
+ * a run that cannot complete exits 1.
+ *
+ *   npm run bench -- --resources 200 --parallel 10 --rate 50
+ *
+ * Loopback only: the emulator listens on 127.0.0.1 and the host is driven over gRPC there.
+ */
+import * as os from "node:os";
+import { parseArgs } from "node:util";
+import { startEmulator, type ThrottleSpec } from "../provider/emulator";
+import { compiledPackage, runProgram } from "../test/helpers/program";
+import { runBaseline, type BaselineResult } from "./bench-baseline";
+import { measureCompute, type ComputeFigures } from "./bench-compute";
+import { liveHostPids, runDeployment, type DeploymentResult, type PhaseResult } from "./bench-deployment";
+import { declareResources, desiredDateProcessing, resourceName, seedActions } from "./bench-fixtures";
+import { acceptedApiRequests, firstThrottleMs, logFigures, silences, throttleFloorMs, timeline } from "./bench-log";
+import { NONE, cell, misses, renderTable, type Cell, type Row } from "./bench-table";
+
+const TARGETS = {
+  firstApplyRequestsPerResource: 2, // list + PUT (the list answer saves the GET)
+  tokenRequests: 1, // for the whole run
+  refreshRequestsPerResource: 1,
+  timeRatio: 1.15, // first apply wall time / the throttle's floor
+  throttledShare: 0.1, // 429 answers per resource
+  stateBytes: 6 * 1024, // JSON of inputs + outputs per resource
+  computeCallsPerS: 50_000,
+};
+const LARGE_FACTOR = 4; // the second deployment has 4N resources, on a fresh host
+const WATCHDOG_MS = 10 * 60_000; // the whole run; at defaults it takes about two minutes
+
+interface Args {
+  resources: number;
+  parallel: number;
+  rate: number;
+}
+
+function readArgs(): Args {
+  const usage = "usage: npm run bench -- [--resources N (200)] [--parallel P (10)] [--rate R requests/s (50)]";
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      options: {
+        resources: { type: "string", default: "200" },
+        parallel: { type: "string", default: "10" },
+        rate: { type: "string", default: "50" },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${usage}`);
+  }
+  const integer = (name: string) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number of at least 1, got "${values[name]}"\n${usage}`);
+    return n;
+  };
+  const rate = Number(values.rate);
+  if (!(Number.isFinite(rate) && rate > 0)) throw new Error(`--rate must be a number above 0, got "${values.rate}"\n${usage}`);
+  return { resources: integer("resources"), parallel: integer("parallel"), rate };
+}
+
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const fixed = (n: number, digits = 2) => n.toFixed(digits);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+const mib = (k: number | null) => (k === null ? "n/a" : `${(k / 1024).toFixed(1)} MiB`);
+
+/** Requests per resource in a phase that should make none: every request counts, 429s included. */
+function noRequests(p: PhaseResult): Cell {
+  const perResource = p.resources === 0 ? 0 : p.records.length / p.resources;
+  return cell(`${fixed(perResource)} (${p.records.length} requests)`, p.records.length === 0);
+}
+
+/** Accepted API requests per resource, with the 429 answers on top shown apart. */
+function perResource(records: PhaseResult["records"], resources: number, target: number): Cell {
+  const f = logFigures(records);
+  const accepted = acceptedApiRequests(f) / resources;
+  const throttled = (f.throttled - f.throttledByRoute.token) / resources;
+  const extra = throttled > 0 ? ` (+${fixed(throttled)} 429)` : "";
+  return cell(`${fixed(accepted)}${extra}`, accepted <= target + 1e-9);
+}
+
+function throttledCell(records: PhaseResult["records"], resources: number): Cell {
+  const n = logFigures(records).throttled;
+  return cell(`${n} (${fixed((100 * n) / resources, 1)}% of resources)`, n <= TARGETS.throttledShare * resources);
+}
+
+function ratio(records: PhaseResult["records"], wallMs: number, throttle: Required<Pick<ThrottleSpec, "ratePerSecond" | "burst">>): { cell: Cell; floorMs: number } {
+  const floorMs = throttleFloorMs(records, throttle.burst, throttle.ratePerSecond);
+  if (floorMs === 0) return { cell: cell(`${seconds(wallMs)}; floor 0 (all within the burst)`), floorMs };
+  const r = wallMs / floorMs;
+  return { cell: cell(`${seconds(wallMs)} / ${seconds(floorMs)} = ${fixed(r)}`, r <= TARGETS.timeRatio), floorMs };
+}
+
+function failedCell(failed: number): Cell {
+  return cell(String(failed), failed === 0);
+}
+
+function stateCell(d: DeploymentResult): Cell {
+  if (d.stateBytes.length === 0) return cell("no state");
+  const mean = d.stateBytes.reduce((a, b) => a + b, 0) / d.stateBytes.length;
+  const max = Math.max(...d.stateBytes);
+  return cell(`${kib(mean)} mean, ${kib(max)} max`, max <= TARGETS.stateBytes);
+}
+
+function tokenCell(n: number): Cell {
+  return cell(String(n), n <= TARGETS.tokenRequests);
+}
+
+interface Run {
+  args: Args;
+  throttle: { ratePerSecond: number; burst: number };
+  compute: ComputeFigures;
+  providerBytes: number;
+  main: DeploymentResult;
+  large: DeploymentResult;
+  baseline: BaselineResult & { records: PhaseResult["records"]; tokenRequests: number };
+}
+
+function rows(run: Run): Row[] {
+  const { args, throttle, main, large, baseline } = run;
+  const N = args.resources;
+  const mainRatio = ratio(main.firstApply.records, main.firstApply.wallMs, throttle);
+  const largeRatio = ratio(large.firstApply.records, large.firstApply.wallMs, throttle);
+  const baseRatio = ratio(baseline.records, baseline.wallMs, throttle);
+  const growth =
+    main.hostPeakKiB === null || large.hostPeakKiB === null
+      ? cell("n/a")
+      : cell(
+          `${fixed((large.hostPeakKiB - main.hostPeakKiB) / ((LARGE_FACTOR - 1) * N))} KiB per extra resource; ` +
+            `x${fixed(large.hostPeakKiB / main.hostPeakKiB)} for x${LARGE_FACTOR} resources`,
+        );
+  return [
+    { figure: "preview, new stack (check): requests/resource", target: "0", main: noRequests(main.previewNew), large: noRequests(large.previewNew), baseline: NONE },
+    {
+      figure: "first apply: accepted API requests/resource",
+      target: `<= ${TARGETS.firstApplyRequestsPerResource}`,
+      main: perResource(main.firstApply.records, N, TARGETS.firstApplyRequestsPerResource),
+      large: perResource(large.firstApply.records, LARGE_FACTOR * N, TARGETS.firstApplyRequestsPerResource),
+      baseline: perResource(baseline.records, N, TARGETS.firstApplyRequestsPerResource),
+    },
+    { figure: "token requests (200), whole run", target: `${TARGETS.tokenRequests}`, main: tokenCell(main.tokenRequests), large: tokenCell(large.tokenRequests), baseline: tokenCell(baseline.tokenRequests) },
+    {
+      figure: "first apply: 429 answers",
+      target: `<= ${100 * TARGETS.throttledShare}% of resources`,
+      main: throttledCell(main.firstApply.records, N),
+      large: throttledCell(large.firstApply.records, LARGE_FACTOR * N),
+      baseline: throttledCell(baseline.records, N),
+    },
+    { figure: "first apply: failed resources", target: "0", main: failedCell(main.firstApply.failed), large: failedCell(large.firstApply.failed), baseline: failedCell(baseline.failed) },
+    { figure: "first apply: wall time / throttle floor", target: `<= ${TARGETS.timeRatio}`, main: mainRatio.cell, large: largeRatio.cell, baseline: baseRatio.cell },
+    { figure: "apply, no change: requests/resource", target: "0", main: noRequests(main.noChange), large: noRequests(large.noChange), baseline: NONE },
+    {
+      figure: "refresh: accepted API requests/resource",
+      target: `<= ${TARGETS.refreshRequestsPerResource}`,
+      main: perResource(main.refresh.records, main.refresh.resources, TARGETS.refreshRequestsPerResource),
+      large: perResource(large.refresh.records, large.refresh.resources, TARGETS.refreshRequestsPerResource),
+      baseline: NONE,
+    },
+    { figure: "preview after refresh (check+diff): requests/resource", target: "0", main: noRequests(main.previewAfter), large: noRequests(large.previewAfter), baseline: NONE },
+    { figure: "state bytes/resource (inputs+outputs, __provider incl.)", target: `<= ${kib(TARGETS.stateBytes)}`, main: stateCell(main), large: stateCell(large), baseline: NONE },
+    { figure: "__provider bytes (in inputs and in outputs)", target: "-", main: cell(`${run.providerBytes} B`), large: cell(`${run.providerBytes} B`), baseline: NONE },
+    { figure: "provider host peak memory (VmHWM)", target: "-", main: cell(mib(main.hostPeakKiB)), large: cell(mib(large.hostPeakKiB)), baseline: NONE },
+    { figure: "host memory growth, 4N vs N", target: "-", main: NONE, large: growth, baseline: NONE },
+    {
+      figure: "computeDateManipulation calls/s, one core",
+      target: `>= ${TARGETS.computeCallsPerS.toLocaleString("en-US")}`,
+      main: cell(Math.round(run.compute.callsPerS).toLocaleString("en-US"), run.compute.callsPerS >= TARGETS.computeCallsPerS),
+      large: NONE,
+      baseline: NONE,
+    },
+  ];
+}
+
+function steps(p: PhaseResult): string {
+  const kinds = Object.entries(p.steps).map(([k, n]) => `${n} ${k}`);
+  return kinds.length > 0 ? kinds.join(", ") : "-";
+}
+
+/** What the request log says about one first apply: the floor's inputs, 429s, pauses, per second. */
+function details(label: string, records: PhaseResult["records"], startedAtMs: number, wallMs: number, run: Run, errors: string[]): string[] {
+  const f = logFigures(records);
+  const quiet = silences(records);
+  const first = firstThrottleMs(records, startedAtMs);
+  const charged = records.filter((r) => r.route !== "webhook" && r.route !== "other" && r.status !== 429 && r.status !== 0).length;
+  const lines = [
+    `${label}: ${seconds(wallMs)} wall; ${f.total} requests (${charged} accepted: token ${f.accepted.token}, list ${f.accepted.list}, ` +
+      `get ${f.accepted.get}, put ${f.accepted.put}; ${f.throttled} answered 429: list ${f.throttledByRoute.list}, get ${f.throttledByRoute.get}, ` +
+      `put ${f.throttledByRoute.put}, token ${f.throttledByRoute.token})`,
+    `  floor = (${charged} accepted - ${run.throttle.burst} burst) / ${run.throttle.ratePerSecond} per s = ${seconds(throttleFloorMs(records, run.throttle.burst, run.throttle.ratePerSecond))}; ` +
+      `first 429 at ${first === null ? "never" : seconds(first)}; ${quiet.count} silences > 250 ms totalling ${seconds(quiet.totalMs)} (longest ${seconds(quiet.longestMs)})`,
+    `  accepted/429 per second: ${timeline(records, startedAtMs)}`,
+  ];
+  for (const e of errors) lines.push(`  error: ${e}`);
+  return lines;
+}
+
+function report(run: Run): void {
+  const { args, main, large, baseline } = run;
+  const N = args.resources;
+  const headers: [string, string, string, string, string] = [
+    "figure",
+    "target",
+    `this provider, N=${N}`,
+    `this provider, 4N=${LARGE_FACTOR * N} (fresh host)`,
+    `original design, N=${N}`,
+  ];
+  const table = rows(run);
+  console.log(renderTable(table, headers));
+  console.log("");
+  console.log("Request log, first apply (throttle: token bucket, burst = rate; 429 answers take no token):");
+  for (const line of [
+    ...details(`  this provider, N=${N}`, main.firstApply.records, main.firstApply.startedAtMs, main.firstApply.wallMs, run, main.firstApply.errors),
+    ...details(`  this provider, 4N=${LARGE_FACTOR * N}`, large.firstApply.records, large.firstApply.startedAtMs, large.firstApply.wallMs, run, large.firstApply.errors),
+    ...details(`  original design, N=${N}`, baseline.records, baseline.startedAtMs, baseline.wallMs, run, baseline.errors),
+  ]) {
+    console.log(line);
+  }
+  console.log("");
+  console.log("Phases (engine steps; wall time):");
+  for (const [label, d] of [[`N=${N}`, main], [`4N=${LARGE_FACTOR * N}`, large]] as const) {
+    const phases: [string, PhaseResult][] = [
+      ["preview new", d.previewNew],
+      ["first apply", d.firstApply],
+      ["no-change apply", d.noChange],
+      ["refresh", d.refresh],
+      ["preview after refresh", d.previewAfter],
+    ];
+    console.log(`  ${label}: ${phases.map(([name, p]) => `${name} ${steps(p)} ${seconds(p.wallMs)}${p.failed > 0 ? ` (${p.failed} failed)` : ""}`).join("; ")}`);
+    const refreshLog = logFigures(d.refresh.records);
+    if (refreshLog.throttled > 0) console.log(`    refresh met ${refreshLog.throttled} 429 answers`);
+    for (const e of [...d.noChange.errors, ...d.refresh.errors, ...d.previewAfter.errors]) console.log(`    error: ${e}`);
+  }
+  console.log(
+    `computeDateManipulation: ${run.compute.specs} specs in rotation; rounds (calls/s): ${run.compute.rounds.map((r) => Math.round(r).toLocaleString("en-US")).join(", ")}; median reported`,
+  );
+  const missed = misses(table, [headers[2], headers[3], headers[4]]);
+  const passed = table.reduce((n, r) => n + [r.main, r.large, r.baseline].filter((c) => c.verdict === "PASS").length, 0);
+  console.log("");
+  console.log(`Targets: ${passed} PASS, ${missed.length} MISS`);
+  for (const m of missed) console.log(`  MISS: ${m}`);
+}
+
+async function main(): Promise<void> {
+  const args = readArgs();
+  const N = args.resources;
+  // The emulator's default burst is one second's worth; named here so the floor uses the same figure.
+  const throttle = { ratePerSecond: args.rate, burst: Math.max(1, Math.floor(args.rate)) };
+  const cpus = os.cpus();
+  console.log(`Machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}`);
+  console.log(`Node ${process.version}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `Run: N=${N} resources, parallel=${args.parallel}, throttle ${args.rate} requests/s with burst ${throttle.burst}; ` +
+      "the first apply is measured once, with the throttle on, for both its request counts and its time.",
+  );
+  console.log("");
+
+  const pkg = compiledPackage();
+  // First, while nothing else runs in this process, so the figure is one core's.
+  progress("computeDateManipulation throughput (about 3 s)");
+  const compute = measureCompute(pkg.computeDateManipulation);
+
+  progress(`running the program under setMocks: ${LARGE_FACTOR * N} CxoneDateAction registrations`);
+  const registered = (await runProgram(() => declareResources(pkg, LARGE_FACTOR * N))).filter((r) => r.type.endsWith("CxoneDateAction"));
+  // Mocked registrations settle in any order; resource i must manage action i.
+  const byName = new Map(registered.map((r) => [r.name, r]));
+  const registrations = Array.from({ length: LARGE_FACTOR * N }, (_, i) => {
+    const r = byName.get(resourceName(i));
+    if (r === undefined) throw new Error(`the program did not register ${resourceName(i)}`);
+    return r;
+  });
+  const providerBytes = Buffer.byteLength(String(registrations[0].inputs.__provider));
+
+  progress(`deployment of N=${N} on one host (first apply about ${Math.ceil((2 * N) / args.rate)} s at the throttle)`);
+  const mainRun = await runDeployment({ registrations: registrations.slice(0, N), seed: seedActions(N), throttle, parallel: args.parallel });
+
+  progress(`the original design's client, N=${N}, on a fresh emulator with the same throttle`);
+  const emulator = await startEmulator({ seed: seedActions(N), throttle });
+  let baseline: Run["baseline"];
+  try {
+    const items = Array.from({ length: N }, (_, i) => ({ actionName: registrations[i].inputs.actionName as string, dateProcessing: desiredDateProcessing(pkg, i) }));
+    const result = await runBaseline(emulator.url, emulator.tokenUrl, items, args.parallel);
+    baseline = { ...result, records: [...emulator.requests], tokenRequests: emulator.requests.filter((r) => r.route === "token" && r.status === 200).length };
+  } finally {
+    await emulator.close();
+  }
+
+  progress(`deployment of 4N=${LARGE_FACTOR * N} on a fresh host (first apply about ${Math.ceil((2 * LARGE_FACTOR * N) / args.rate)} s)`);
+  const large = await runDeployment({ registrations, seed: seedActions(LARGE_FACTOR * N), throttle, parallel: args.parallel });
+
+  report({ args, throttle, compute, providerBytes, main: mainRun, large, baseline });
+  console.log(`Load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${WATCHDOG_MS / 60_000} minutes; stopping the provider hosts it started and exiting`);
+  for (const pid of liveHostPids) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  }
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+main().then(
+  () => {
+    // setMocks leaves Pulumi's runtime state behind; nothing else is pending once the report is out.
+    process.exit(0);
+  },
+  (error) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,133 @@
+/**
+ * `npm run demo`: the GitOps example (examples/gitops/actions.yaml) applied to the built-in
+ * CXone emulator. No account and no credentials: the emulator issues its own.
+ *
+ * With the Pulumi CLI on PATH it runs `pulumi preview` and `pulumi up` for real, on a local
+ * file backend in a temporary directory. Without it, it drives the same program through
+ * Pulumi's own dynamic-provider host, exactly as the tests do, and says so.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from "../provider/emulator";
+import type { DataAction } from "../provider/types";
+import { preview, up, type ResourceState } from "../test/helpers/engine";
+import { makeProgramDir, ProviderHost, REPO_ROOT } from "../test/helpers/host";
+import { runProgram } from "../test/helpers/program";
+
+const GITOPS = path.join(REPO_ROOT, "examples", "gitops");
+const PARALLEL = 10; // operations at once, like `pulumi up --parallel 10`
+
+function pulumiOnPath(): boolean {
+  return spawnSync("pulumi", ["version"], { stdio: "ignore" }).status === 0;
+}
+
+/** The real CLI: a throwaway project directory and a local file backend, both in a temp dir. */
+function runWithCli(emulator: Emulator): void {
+  const work = mkdtempSync(path.join(tmpdir(), "cxone-demo-"));
+  try {
+    cpSync(GITOPS, path.join(work, "project"), { recursive: true });
+    const project = path.join(work, "project");
+    writeFileSync(
+      path.join(project, "Pulumi.yaml"),
+      "name: cxone-date-demo\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+    );
+    // The repository's node_modules holds this package (linked by `prepare`) and its dependencies.
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
+    const env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "demo-only-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+    const pulumi = (...args: string[]) => execFileSync("pulumi", args, { cwd: project, env, stdio: "inherit" });
+    mkdirSync(path.join(work, "state"));
+    pulumi("stack", "init", "dev", "--non-interactive");
+    pulumi("config", "set", "cxone:baseUrl", emulator.url);
+    pulumi("config", "set", "cxone:clientId", EMULATOR_CLIENT_ID);
+    pulumi("config", "set", "--secret", "cxone:clientSecret", EMULATOR_CLIENT_SECRET);
+    pulumi("preview", "--non-interactive", "--diff");
+    pulumi("up", "--yes", "--non-interactive", "--parallel", String(PARALLEL));
+    pulumi("stack", "output", "applied", "--json");
+    pulumi("preview", "--non-interactive", "--expect-no-changes");
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  return results;
+}
+
+/** No CLI: the same program and the same provider host, with this script as the engine. */
+async function runWithHost(emulator: Emulator): Promise<void> {
+  console.log("The Pulumi CLI is not on PATH: running WITHOUT the CLI.");
+  console.log("The program runs under pulumi.runtime.setMocks; its resources go through Pulumi's own");
+  console.log("dynamic-provider host over gRPC (check, diff, create), as `pulumi up` would drive them.\n");
+
+  const registrations = await runProgram(() => require(path.join(GITOPS, "index.ts")).actions);
+  const program = makeProgramDir();
+  const host = await ProviderHost.start({ cwd: program.dir });
+  try {
+    await host.configure({
+      "cxone:baseUrl": emulator.url,
+      "cxone:clientId": EMULATOR_CLIENT_ID,
+      "cxone:clientSecret": EMULATOR_CLIENT_SECRET,
+    });
+    const byName = new Map([...emulator.store.values()].map((a: DataAction) => [a.name, a]));
+
+    console.log("Preview (pulumi preview):");
+    for (const r of registrations) {
+      const step = await preview(host, r.name, r.inputs);
+      const old = byName.get(String(r.inputs.actionName))?.configuration.dateProcessing?.computedValue ?? "(none)";
+      console.log(`  + ${r.name}  ${step.kind}  ${r.inputs.actionName}`);
+      console.log(`      computedValue: ${old}  =>  ${step.inputs.computedValue}`);
+    }
+
+    emulator.reset();
+    console.log(`\nApply (pulumi up --parallel ${PARALLEL}):`);
+    const states = await inBatches(registrations, PARALLEL, async (r) => (await up(host, r.name, r.inputs)).state);
+    for (const state of states) {
+      console.log(`\n  ${state.name} (${state.id}) audit:`);
+      console.log(JSON.stringify(state.outputs.audit, null, 2).replace(/^/gm, "    "));
+    }
+    console.log(`\n  HTTP requests to the emulator: ${emulator.requests.length} for ${states.length} resources`);
+
+    emulator.reset();
+    const again = await inBatches(registrations, PARALLEL, (r) => preview(host, r.name, r.inputs, states.find((s) => s.name === r.name) as ResourceState));
+    console.log(`\nSecond preview: ${again.filter((s) => s.kind === "same").length} of ${again.length} unchanged, ${emulator.requests.length} HTTP requests.`);
+    console.log("\nDone. This demo ran without the Pulumi CLI; install it to run `pulumi preview` / `pulumi up` for real.");
+  } finally {
+    await host.close();
+    program.remove();
+  }
+}
+
+async function main(): Promise<void> {
+  const emulator = await startEmulator();
+  console.log(`CXone emulator listening on ${emulator.url}\n`);
+  try {
+    if (pulumiOnPath()) {
+      runWithCli(emulator);
+    } else {
+      await runWithHost(emulator);
+    }
+  } finally {
+    await emulator.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,215 @@
+/**
+ * Drives Pulumi's own dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`) over gRPC,
+ * as the engine does: Configure, Check, Diff, Create, Update, Read, Delete. The host runs in a
+ * program directory where this package is installed the way `npm install <path>` installs it
+ * (a link in node_modules), so the serialized provider's `require()` resolves as in a real stack.
+ * Used by the tests, `npm run demo` and `npm run bench`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/cxone:CxoneDateAction";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+// The gRPC and protobuf modules must be the very instances Pulumi's generated stubs use.
+const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+const grpc = pulumiRequire("@grpc/grpc-js");
+const structproto = pulumiRequire("google-protobuf/google/protobuf/struct_pb");
+const provproto = require("@pulumi/pulumi/proto/provider_pb");
+const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
+const statusproto = require("@pulumi/pulumi/proto/status_pb");
+
+type Props = Record<string, unknown>;
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** A gRPC failure from the host; `initFailure` holds the outputs of a partial failure. */
+export class HostError extends Error {
+  constructor(
+    message: string,
+    readonly grpcCode: number,
+    readonly initFailure: { id: string; properties: Props; reasons: string[] } | null,
+  ) {
+    super(message);
+    this.name = "HostError";
+  }
+}
+
+/** A program directory with this package and @pulumi/pulumi linked into node_modules. */
+export function makeProgramDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "cxone-program-"));
+  mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
+  symlinkSync(REPO_ROOT, path.join(dir, "node_modules", "pulumi-cxone-date-action"), "dir");
+  symlinkSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi"), path.join(dir, "node_modules", "@pulumi", "pulumi"), "dir");
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "cxone-program", private: true, dependencies: { "pulumi-cxone-date-action": `file:${REPO_ROOT}` } }, null, 2),
+  );
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function struct(value: Props) {
+  return structproto.Struct.fromJavaScript(value);
+}
+
+function decodeInitFailure(error: { metadata?: { get(key: string): unknown[] } }) {
+  const raw = error.metadata?.get("grpc-status-details-bin")?.[0];
+  if (!raw) return null;
+  const status = statusproto.Status.deserializeBinary(new Uint8Array(raw as Buffer));
+  for (const detail of status.getDetailsList()) {
+    const failed = detail.unpack(provproto.ErrorResourceInitFailed.deserializeBinary, "pulumirpc.ErrorResourceInitFailed");
+    if (failed) {
+      return { id: failed.getId(), properties: failed.getProperties()?.toJavaScript() ?? {}, reasons: failed.getReasonsList() };
+    }
+  }
+  return null;
+}
+
+export interface HostOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** One running host process and a gRPC client connected to it. */
+export class ProviderHost {
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly client: any,
+    private readonly project: string,
+  ) {}
+
+  static async start(options: HostOptions): Promise<ProviderHost> {
+    const entry = path.join(options.cwd, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider");
+    // The engine passes its own address; the host only needs one to start and never dials it here.
+    const child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
+      cwd: options.cwd,
+      env: { ...(options.env ?? process.env), PULUMI_PROJECT: "cxone-demo", PULUMI_STACK: "dev" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let buffered = "";
+      const timer = setTimeout(() => reject(new Error("the dynamic-provider host printed no port within 30 s")), 30_000);
+      child.once("exit", (code) => reject(new Error(`the dynamic-provider host exited with ${code} before printing its port`)));
+      child.stdout!.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const line = buffered.split("\n")[0];
+        if (buffered.includes("\n") && /^\d+$/.test(line.trim())) {
+          clearTimeout(timer);
+          resolve(Number(line.trim()));
+        }
+      });
+    });
+    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const host = new ProviderHost(child, client, "cxone-demo");
+    child.stdout!.on("data", (chunk: Buffer) => host.stdout.push(chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => host.stderr.push(chunk.toString()));
+    return host;
+  }
+
+  urn(name: string): string {
+    return `urn:pulumi:dev::${this.project}::${RESOURCE_TYPE}::${name}`;
+  }
+
+  private call<T>(method: string, request: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.client[method](request, (error: any, response: T) => {
+        if (error) {
+          reject(new HostError(error.details ?? error.message, error.code, decodeInitFailure(error)));
+        } else {
+          resolve(response);
+        }
+      });
+    });
+  }
+
+  /** Sends the whole stack config, as the engine does; values are plain strings. */
+  async configure(config: Record<string, string>): Promise<void> {
+    const request = new provproto.ConfigureRequest();
+    request.setArgs(struct(config));
+    request.setAcceptsecrets(true);
+    await this.call("configure", request);
+  }
+
+  async check(name: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
+    const request = new provproto.CheckRequest();
+    request.setUrn(this.urn(name));
+    request.setOlds(struct(olds));
+    request.setNews(struct(news));
+    const response: any = await this.call("check", request);
+    return {
+      inputs: response.getInputs().toJavaScript(),
+      failures: response.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+    };
+  }
+
+  async diff(name: string, id: string, olds: Props, news: Props): Promise<{ changes: "none" | "some" | "unknown"; replaces: string[] }> {
+    const request = new provproto.DiffRequest();
+    request.setUrn(this.urn(name));
+    request.setId(id);
+    request.setOlds(struct(olds));
+    request.setNews(struct(news));
+    const response: any = await this.call("diff", request);
+    const kinds = provproto.DiffResponse.DiffChanges;
+    const changes = response.getChanges() === kinds.DIFF_SOME ? "some" : response.getChanges() === kinds.DIFF_NONE ? "none" : "unknown";
+    return { changes, replaces: response.getReplacesList() };
+  }
+
+  async create(name: string, properties: Props): Promise<{ id: string; props: Props }> {
+    const request = new provproto.CreateRequest();
+    request.setUrn(this.urn(name));
+    request.setProperties(struct(properties));
+    const response: any = await this.call("create", request);
+    return { id: response.getId(), props: response.getProperties().toJavaScript() };
+  }
+
+  async update(name: string, id: string, olds: Props, news: Props): Promise<Props> {
+    const request = new provproto.UpdateRequest();
+    request.setUrn(this.urn(name));
+    request.setId(id);
+    request.setOlds(struct(olds));
+    request.setNews(struct(news));
+    const response: any = await this.call("update", request);
+    return response.getProperties().toJavaScript();
+  }
+
+  async read(name: string, id: string, props: Props, inputs: Props): Promise<{ id: string; props: Props }> {
+    const request = new provproto.ReadRequest();
+    request.setUrn(this.urn(name));
+    request.setId(id);
+    request.setProperties(struct(props));
+    request.setInputs(struct(inputs));
+    const response: any = await this.call("read", request);
+    return { id: response.getId(), props: response.getProperties()?.toJavaScript() ?? {} };
+  }
+
+  async delete(name: string, id: string, props: Props): Promise<void> {
+    const request = new provproto.DeleteRequest();
+    request.setUrn(this.urn(name));
+    request.setId(id);
+    request.setProperties(struct(props));
+    await this.call("delete", request);
+  }
+
+  /** Peak resident memory of the host process in bytes, from /proc (Linux). */
+  pid(): number {
+    return this.child.pid as number;
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.once("exit", resolve));
+      this.child.kill("SIGTERM");
+      await exited;
+    }
+  }
+}

@@ -46,7 +46,9 @@ function requestedDuration(value: DesiredInputs): Duration | null {
  * Calendar offsets have no single length in milliseconds, so only the first half applies.
  */
 export function accuracyValid(value: DesiredInputs, computed: DateResult, written: string): boolean {
-  if (Date.parse(written) !== computed.computedEpochMs) return false;
+  // Re-parsed by the engine, not Date.parse: historic offsets carry seconds (-04:56:02) Date.parse refuses.
+  const reparsed = computeDateManipulation({ sourceTimestamp: written, targetTimezone: "UTC", operation: "CONVERT" });
+  if (reparsed.computedEpochMs !== computed.computedEpochMs) return false;
   const duration = requestedDuration(value);
   if (duration !== null && !isExactOnly(duration)) return true;
   const source = computeDateManipulation({

@@ -259,7 +259,7 @@ export async function deleteAction(id: string, props: Props) {
       (live) => {
         if (behavior === "disable") return live.enabled ? { ...live, enabled: false } : null;
         // Put back what was there only if nobody changed the action since we applied it.
-        if (applied === undefined || original === undefined || !ownedEquals(live, { ...applied, dateProcessing: applied.dateProcessing as DateProcessing })) {
+        if (applied === undefined || original === undefined || !ownedEquals(live, applied)) {
           drifted = true;
           return null;
         }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { AuditRecord } from "./audit";
 
 /** Inputs of a `CxoneDateAction`; see the README for the meaning of each. */
 export interface CxoneDateActionArgs {
@@ -23,23 +24,8 @@ export interface CxoneDateActionArgs {
   triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** The audit record kept in stack state after every create and update. */
-export interface CxoneDateActionAudit {
-  requestId: string;
-  operation: "create" | "update";
-  appliedAt: string;
-  actionId: string;
-  inputTimestamp: string;
-  outputTimestamp: string;
-  latencyMs: number;
-  httpRequests: number;
-  retries: number;
-  putSkipped: boolean;
-  accuracyValid: boolean;
-  tzdbVersion: string;
-  webhook: { delivered: boolean; status: number | null; attempts: number; error: string | null };
-  status: "SUCCESS" | "PARTIAL";
-}
+/** The audit record kept in stack state after every create and update (type only: no runtime import). */
+export type CxoneDateActionAudit = AuditRecord;
 
 /**
  * The provider object Pulumi serializes into every resource's state as `__provider` and

@@ -9,51 +9,14 @@ import { once } from "node:events";
 import * as http from "node:http";
 import { inspect } from "node:util";
 import { describe, test, type TestContext } from "node:test";
-import { CxoneClient, NetworkFailure, mergeOwned, ownedEquals, type Settings } from "../provider/client";
+import { CxoneClient, NetworkFailure, mergeOwned, ownedEquals } from "../provider/client";
 import { DEFAULTS } from "../provider/defaults";
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SEED, type Emulator, type EmulatorOptions } from "../provider/emulator";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SEED, type Emulator } from "../provider/emulator";
 import { AuthenticationError, CircuitOpenError, TransientError } from "../provider/errors";
 import { TokenCache, parseTokenResponse, tokenRequestBody, type IssuedToken } from "../provider/token";
-import type { Tally } from "../provider/types";
+import { clientWithEmulator, routes, tally, type ClientSetup } from "./helpers/client";
 import { manualClock, startEmulator } from "./helpers/emulator";
 
-interface Setup {
-  emulator?: EmulatorOptions;
-  settings?: Partial<Settings>;
-  clientId?: string;
-  clientSecret?: string;
-  random?: () => number;
-}
-
-async function setup(t: TestContext, options: Setup = {}) {
-  const clock = manualClock();
-  const sleeps: number[] = [];
-  const logs: string[] = [];
-  const emu = await startEmulator(t, { now: clock.now, ...options.emulator });
-  const client = new CxoneClient(
-    {
-      baseUrl: emu.url,
-      tokenUrl: emu.tokenUrl,
-      clientId: options.clientId ?? EMULATOR_CLIENT_ID,
-      clientSecret: options.clientSecret ?? EMULATOR_CLIENT_SECRET,
-    },
-    {
-      clock,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        clock.advance(ms);
-      },
-      random: options.random ?? (() => 0.5),
-      settings: options.settings,
-      log: (line) => logs.push(line),
-    },
-  );
-  t.after(() => client.close());
-  return { emu, client, clock, sleeps, logs };
-}
-
-const tally = (): Tally => ({ httpRequests: 0, retries: 0 });
-const routes = (emu: Emulator, route: string) => emu.requests.filter((r) => r.route === route);
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -64,7 +27,7 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 
 describe("throttling and transient failures", () => {
   test("429 with Retry-After in seconds waits exactly that long, then succeeds", async (t) => {
-    const { emu, client, sleeps } = await setup(t, {
+    const { emu, client, sleeps } = await clientWithEmulator(t, {
       emulator: { faults: [{ route: "get", kind: "429", count: 1, retryAfter: "seconds", retryAfterSeconds: 2 }] },
     });
     const counts = tally();
@@ -75,7 +38,7 @@ describe("throttling and transient failures", () => {
   });
 
   test("429 with Retry-After as an HTTP-date waits until that date", async (t) => {
-    const { emu, client, sleeps } = await setup(t, {
+    const { emu, client, sleeps } = await clientWithEmulator(t, {
       emulator: { faults: [{ route: "put", kind: "429", count: 1, retryAfter: "http-date", retryAfterSeconds: 3 }] },
     });
     const live = await client.get(SEED.targetId, tally());
@@ -89,7 +52,7 @@ describe("throttling and transient failures", () => {
 
   test("429 without Retry-After backs off with full jitter that grows per attempt", async (t) => {
     const draws = [0.999, 0.999];
-    const { emu, client, sleeps, logs } = await setup(t, {
+    const { emu, client, sleeps, logs } = await clientWithEmulator(t, {
       emulator: { faults: [{ route: "get", kind: "429", count: 2, retryAfter: "none" }] },
       random: () => draws.shift() ?? 0,
     });
@@ -109,7 +72,7 @@ describe("throttling and transient failures", () => {
   });
 
   test("a backoff draw scales the ceiling: a quarter draw waits a quarter of it", async (t) => {
-    const { client, sleeps } = await setup(t, {
+    const { client, sleeps } = await clientWithEmulator(t, {
       emulator: { faults: [{ route: "get", kind: "5xx", count: 1 }] },
       random: () => 0.25,
     });
@@ -118,7 +81,7 @@ describe("throttling and transient failures", () => {
   });
 
   test("a burst of 500/502/504 is retried until the call succeeds", async (t) => {
-    const { emu, client, logs } = await setup(t, {
+    const { emu, client, logs } = await clientWithEmulator(t, {
       emulator: {
         faults: [
           { route: "get", kind: "5xx", count: 1, status: 500 },
@@ -135,7 +98,7 @@ describe("throttling and transient failures", () => {
   });
 
   test("dropped connections are retried", async (t) => {
-    const { emu, client } = await setup(t, { emulator: { faults: [{ route: "list", kind: "drop", count: 2 }] } });
+    const { emu, client } = await clientWithEmulator(t, { emulator: { faults: [{ route: "list", kind: "drop", count: 2 }] } });
     const counts = tally();
     assert.equal((await client.findByName(SEED.targetName, counts)).id, SEED.targetId);
     assert.equal(routes(emu, "list").length, 3);
@@ -143,7 +106,7 @@ describe("throttling and transient failures", () => {
   });
 
   test("a PUT whose response was dropped after it was applied converges without a second write", async (t) => {
-    const { emu, client } = await setup(t, { emulator: { faults: [{ route: "put", kind: "drop", count: 1 }] } });
+    const { emu, client } = await clientWithEmulator(t, { emulator: { faults: [{ route: "put", kind: "drop", count: 1 }] } });
     const live = structuredClone(emu.store.get(SEED.targetId)!);
     const desired = { dateProcessing: { ...live.configuration.dateProcessing!, computedValue: "2030-01-01T00:00:00.000Z" }, enabled: true };
     const result = await client.modify(SEED.targetId, (l) => (ownedEquals(l, desired) ? null : mergeOwned(l, desired)), tally());
@@ -156,7 +119,7 @@ describe("throttling and transient failures", () => {
   });
 
   test("a response slower than requestTimeoutMs is retried, and a TransientError ends it", async (t) => {
-    const { emu, client } = await setup(t, {
+    const { emu, client } = await clientWithEmulator(t, {
       // Generous enough for a loaded CI machine to answer the token request in time.
       settings: { requestTimeoutMs: 250, maxAttempts: 3 },
       emulator: { faults: [{ route: "get", kind: "slow", delayMs: 5_000 }] },
@@ -172,7 +135,7 @@ describe("throttling and transient failures", () => {
   });
 
   test("one slow response is retried and the next attempt succeeds", async (t) => {
-    const { client } = await setup(t, {
+    const { client } = await clientWithEmulator(t, {
       settings: { requestTimeoutMs: 250 },
       emulator: { faults: [{ route: "get", kind: "slow", count: 1, delayMs: 5_000 }] },
     });
@@ -201,7 +164,7 @@ describe("limiter", () => {
 
 describe("tokens", () => {
   test("20 concurrent calls after a revocation cause exactly one new token request", async (t) => {
-    const { emu, client } = await setup(t);
+    const { emu, client } = await clientWithEmulator(t);
     await client.get(SEED.targetId, tally());
     assert.equal(emu.tokensIssued(), 1);
     emu.revokeTokens();
@@ -214,7 +177,7 @@ describe("tokens", () => {
   });
 
   test("a call that stays 401 with a new token fails fast with AuthenticationError", async (t) => {
-    const { emu, client } = await setup(t, { emulator: { faults: [{ route: "get", kind: "revoke" }] } });
+    const { emu, client } = await clientWithEmulator(t, { emulator: { faults: [{ route: "get", kind: "revoke" }] } });
     const error = await failure(client.get(SEED.targetId, tally()));
     assert.ok(error instanceof AuthenticationError, String(error));
     assert.equal(error.status, 401);
@@ -224,7 +187,7 @@ describe("tokens", () => {
   });
 
   test("the cached token is renewed tokenRefreshMarginMs before it expires", async (t) => {
-    const { emu, client, clock } = await setup(t, { emulator: { tokenTtlSeconds: 600 } });
+    const { emu, client, clock } = await clientWithEmulator(t, { emulator: { tokenTtlSeconds: 600 } });
     await client.get(SEED.targetId, tally());
     clock.advance(600_000 - DEFAULTS.tokenRefreshMarginMs - 1);
     await client.get(SEED.targetId, tally());
@@ -236,7 +199,7 @@ describe("tokens", () => {
   });
 
   test("refused credentials fail with AuthenticationError and are not retried", async (t) => {
-    const { emu, client } = await setup(t, { clientSecret: "wrong-secret-value" });
+    const { emu, client } = await clientWithEmulator(t, { clientSecret: "wrong-secret-value" });
     const error = await failure(client.get(SEED.targetId, tally()));
     assert.ok(error instanceof AuthenticationError, String(error));
     assert.match(error.message, /refused the API client .*401.*Check cxone:clientId \/ cxone:clientSecret/);
@@ -245,7 +208,7 @@ describe("tokens", () => {
   });
 
   test("a token request that meets 5xx is retried", async (t) => {
-    const { emu, client } = await setup(t, { emulator: { faults: [{ route: "token", kind: "5xx", count: 2 }] } });
+    const { emu, client } = await clientWithEmulator(t, { emulator: { faults: [{ route: "token", kind: "5xx", count: 2 }] } });
     const counts = tally();
     await client.get(SEED.targetId, counts);
     assert.deepEqual(routes(emu, "token").map((r) => r.status), [503, 503, 200]);
@@ -297,7 +260,7 @@ describe("tokens", () => {
 
 describe("circuit breaker", () => {
   test("opens after breakerThreshold failed calls, fails fast, and closes after the cooldown", async (t) => {
-    const { emu, client, clock } = await setup(t, {
+    const { emu, client, clock } = await clientWithEmulator(t, {
       settings: { breakerThreshold: 2, breakerCooldownMs: 10_000, maxAttempts: 2 },
       emulator: { faults: [{ route: "get", kind: "5xx" }] },
     });
@@ -317,7 +280,7 @@ describe("circuit breaker", () => {
   });
 
   test("4xx answers do not open the breaker", async (t) => {
-    const { client } = await setup(t, { settings: { breakerThreshold: 2 } });
+    const { client } = await clientWithEmulator(t, { settings: { breakerThreshold: 2 } });
     for (let i = 0; i < 3; i++) await failure(client.get("da-missing", tally()));
     assert.equal((await client.get(SEED.targetId, tally())).id, SEED.targetId);
   });
@@ -356,7 +319,7 @@ test("no credential or token text in any log line, error message, cause chain or
     captured.push(error.message, String(error.stack), JSON.stringify(error), inspect(error, { depth: 10, showHidden: true }));
   };
 
-  const scenarios: Array<{ options: Setup; act: (client: CxoneClient, emu: Emulator) => Promise<unknown> }> = [
+  const scenarios: Array<{ options: ClientSetup; act: (client: CxoneClient, emu: Emulator) => Promise<unknown> }> = [
     { options: { emulator: { faults: [{ route: "get", kind: "revoke" }] } }, act: (c) => c.get(SEED.targetId, tally()) }, // 401 twice
     { options: {}, act: async (c) => c.put(await c.get(SEED.targetId, tally()), tally()) }, // 403
     { options: {}, act: (c) => c.get("da-gone", tally()) }, // 404

@@ -4,49 +4,14 @@
  * merge helpers, and the shared per-tenant client.
  */
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
-import { CxoneClient, closeAllClients, closestNames, mergeOwned, ownedEquals, sharedClient, type Settings } from "../provider/client";
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SEED, type Emulator, type EmulatorOptions } from "../provider/emulator";
+import { describe, test } from "node:test";
+import { closeAllClients, closestNames, mergeOwned, ownedEquals, sharedClient } from "../provider/client";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SEED } from "../provider/emulator";
 import { AmbiguousNameError, ConflictError, NotFoundError, PermissionError, ValidationError } from "../provider/errors";
-import type { DataAction, DateProcessing, Tally } from "../provider/types";
-import { manualClock, startEmulator } from "./helpers/emulator";
+import type { DataAction, DateProcessing } from "../provider/types";
+import { clientWithEmulator, routes, tally } from "./helpers/client";
+import { startEmulator } from "./helpers/emulator";
 
-interface Setup {
-  emulator?: EmulatorOptions;
-  settings?: Partial<Settings>;
-  clientId?: string;
-  clientSecret?: string;
-}
-
-async function setup(t: TestContext, options: Setup = {}) {
-  const clock = manualClock();
-  const sleeps: number[] = [];
-  const logs: string[] = [];
-  const emu = await startEmulator(t, { now: clock.now, ...options.emulator });
-  const client = new CxoneClient(
-    {
-      baseUrl: emu.url,
-      tokenUrl: emu.tokenUrl,
-      clientId: options.clientId ?? EMULATOR_CLIENT_ID,
-      clientSecret: options.clientSecret ?? EMULATOR_CLIENT_SECRET,
-    },
-    {
-      clock,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        clock.advance(ms);
-      },
-      random: () => 0.5,
-      settings: options.settings,
-      log: (line) => logs.push(line),
-    },
-  );
-  t.after(() => client.close());
-  return { emu, client, clock, sleeps, logs };
-}
-
-const tally = (): Tally => ({ httpRequests: 0, retries: 0 });
-const routes = (emu: Emulator, route: string) => emu.requests.filter((r) => r.route === route);
 
 const desiredProcessing = (computedValue: string): DateProcessing => ({
   sourceField: "input_datetime",
@@ -59,7 +24,7 @@ const desiredProcessing = (computedValue: string): DateProcessing => ({
 
 describe("findByName", () => {
   test("finds a match that sits on the last page, reading each page once and no further", async (t) => {
-    const { emu, client } = await setup(t, { settings: { pageSize: 25 } });
+    const { emu, client } = await clientWithEmulator(t, { settings: { pageSize: 25 } });
     const counts = tally();
     const found = await client.findByName(SEED.lastPageName, counts);
     assert.equal(found.id, SEED.lastPageId);
@@ -75,14 +40,14 @@ describe("findByName", () => {
   });
 
   test("matches exactly and case-sensitively; near-miss names never match", async (t) => {
-    const { client } = await setup(t);
+    const { client } = await clientWithEmulator(t);
     assert.equal((await client.findByName(SEED.targetName, tally())).id, SEED.targetId);
     assert.equal((await client.findByName("production_date_processor", tally())).id, "da-000124");
     assert.equal((await client.findByName("Production_Date_Processor_v2", tally())).id, "da-000125");
   });
 
   test("a name in another case fails with NotFoundError naming the close names", async (t) => {
-    const { client } = await setup(t);
+    const { client } = await clientWithEmulator(t);
     const error = await client.findByName("PRODUCTION_DATE_PROCESSOR", tally()).then(
       () => assert.fail("expected NotFoundError"),
       (e: unknown) => e,
@@ -97,7 +62,7 @@ describe("findByName", () => {
   });
 
   test("a typo the server filter cannot match still gets suggestions from the full list", async (t) => {
-    const { emu, client } = await setup(t);
+    const { emu, client } = await clientWithEmulator(t);
     const counts = tally();
     await assert.rejects(client.findByName("Prodution_Date_Processor", counts), (e: unknown) => {
       assert.ok(e instanceof NotFoundError);
@@ -112,7 +77,7 @@ describe("findByName", () => {
   });
 
   test("several exact matches fail with AmbiguousNameError listing their ids", async (t) => {
-    const { client } = await setup(t);
+    const { client } = await clientWithEmulator(t);
     await assert.rejects(client.findByName(SEED.duplicateName, tally()), (e: unknown) => {
       assert.ok(e instanceof AmbiguousNameError);
       assert.deepEqual([...e.ids].sort(), [...SEED.duplicateIds]);
@@ -124,7 +89,7 @@ describe("findByName", () => {
 
 describe("get, put and modify", () => {
   test("get of a missing action is a NotFoundError with status 404", async (t) => {
-    const { client } = await setup(t);
+    const { client } = await clientWithEmulator(t);
     await assert.rejects(client.get("da-nope", tally()), (e: unknown) => {
       assert.ok(e instanceof NotFoundError);
       assert.equal(e.status, 404);
@@ -135,7 +100,7 @@ describe("get, put and modify", () => {
   });
 
   test("a merged PUT keeps every foreign key and sends the version it read", async (t) => {
-    const { emu, client } = await setup(t);
+    const { emu, client } = await clientWithEmulator(t);
     const before = structuredClone(emu.store.get(SEED.targetId)!);
     const desired = { dateProcessing: desiredProcessing("2024-03-01T18:30:00.000+01:00"), enabled: false };
     const counts = tally();
@@ -155,7 +120,7 @@ describe("get, put and modify", () => {
   });
 
   test("modify skips the PUT when live already matches, and uses `current` instead of a GET", async (t) => {
-    const { emu, client } = await setup(t);
+    const { emu, client } = await clientWithEmulator(t);
     const live = structuredClone(emu.store.get(SEED.targetId)!);
     const desired = { dateProcessing: live.configuration.dateProcessing!, enabled: live.enabled };
     const counts = tally();
@@ -167,7 +132,7 @@ describe("get, put and modify", () => {
   });
 
   test("a 409 from a concurrent writer is read again, merged again and written", async (t) => {
-    const { emu, client } = await setup(t);
+    const { emu, client } = await clientWithEmulator(t);
     const desired = { dateProcessing: desiredProcessing("2024-03-01T18:30:00.000+01:00"), enabled: true };
     let rounds = 0;
     const counts = tally();
@@ -197,7 +162,7 @@ describe("get, put and modify", () => {
   });
 
   test("409 on every round ends in ConflictError after conflictRetries extra rounds", async (t) => {
-    const { emu, client } = await setup(t, { settings: { conflictRetries: 2 } });
+    const { emu, client } = await clientWithEmulator(t, { settings: { conflictRetries: 2 } });
     const desired = { dateProcessing: desiredProcessing("2024-03-01T18:30:00.000+01:00"), enabled: true };
     await assert.rejects(
       client.modify(
@@ -222,7 +187,7 @@ describe("get, put and modify", () => {
   });
 
   test("a 400 carries the server's message and is not retried", async (t) => {
-    const { emu, client } = await setup(t);
+    const { emu, client } = await clientWithEmulator(t);
     const live = await client.get(SEED.targetId, tally());
     const bad = mergeOwned(live, { dateProcessing: desiredProcessing("2024-03-01T18:30:00.1234+01:00"), enabled: true });
     await assert.rejects(client.put(bad, tally()), (e: unknown) => {
@@ -239,7 +204,7 @@ describe("get, put and modify", () => {
       reader: { secret: "reader-secret", scopes: ["dataactions:read"] },
       writer: { secret: "writer-secret", scopes: ["dataactions:write"] },
     };
-    const reader = await setup(t, { emulator: { clients }, clientId: "reader", clientSecret: "reader-secret" });
+    const reader = await clientWithEmulator(t, { emulator: { clients }, clientId: "reader", clientSecret: "reader-secret" });
     const live = await reader.client.get(SEED.targetId, tally());
     await assert.rejects(reader.client.put(live, tally()), (e: unknown) => {
       assert.ok(e instanceof PermissionError);
@@ -250,7 +215,7 @@ describe("get, put and modify", () => {
     });
     assert.equal(routes(reader.emu, "put").length, 1, "a 403 is never retried");
 
-    const writer = await setup(t, { emulator: { clients }, clientId: "writer", clientSecret: "writer-secret" });
+    const writer = await clientWithEmulator(t, { emulator: { clients }, clientId: "writer", clientSecret: "writer-secret" });
     await assert.rejects(writer.client.findByName(SEED.targetName, tally()), (e: unknown) => {
       assert.ok(e instanceof PermissionError);
       assert.match(e.message, /needs the dataactions:read scope; grant it to the API client/);

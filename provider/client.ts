@@ -155,6 +155,9 @@ export class CxoneClient {
       rateFloorPerS: this.settings.rateFloorPerS,
       decrease: this.settings.rateDecrease,
       increasePerS: this.settings.rateIncreasePerS,
+      windowMs: this.settings.rateWindowMs,
+      pauseMs: this.settings.throttlePauseMs,
+      maxPauseMs: this.settings.retryAfterMaxMs,
       clock: this.clock,
       sleep: this.sleep,
     });

@@ -4,7 +4,7 @@
  * plus a Standard Webhooks receiver. Faults and throttling come from ./faults.
  * Loopback only, in memory, and every request is recorded without token or secret text.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import * as http from "node:http";
 import { DEFAULTS } from "./defaults";
@@ -21,6 +21,7 @@ import {
   type ThrottleSpec,
 } from "./faults";
 import type { DataAction } from "./types";
+import { signWebhook } from "./webhook";
 
 export type { FaultRoute, FaultSpec, ThrottleSpec } from "./faults";
 
@@ -267,9 +268,8 @@ function replacementProblem(id: string, stored: DataAction, body: unknown): stri
 
 /** Standard Webhooks: any space-separated `v1,<base64>` entry equal to the expected HMAC. */
 function signatureMatches(secret: string, id: string, timestamp: string, body: Buffer, header: string): boolean {
-  const expected = Buffer.from(
-    createHmac("sha256", secret).update(Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body])).digest("base64"),
-  );
+  // The sender's own signing (whsec_ secrets are base64 keys), so both ends agree by construction.
+  const expected = Buffer.from(signWebhook(secret, id, timestamp, body.toString("utf8")).slice("v1,".length));
   return header.split(" ").some((entry) => {
     const [version, signature] = entry.split(",", 2);
     const given = Buffer.from(signature ?? "");

@@ -1,16 +1,22 @@
 /**
  * A per-tenant adaptive limiter, shared by every call to one tenant in one process.
  *
- * It starts unpaced, so the first burst goes out as fast as the server's burst allows. The
- * first 429 starts an "episode": every caller pauses until the Retry-After time, and the
- * limiter learns a rate from how many requests the server accepted since the current busy
- * period began (those still in flight count when they come back accepted, see settle());
- * afterwards it paces
- * grants at that rate, like a token bucket of one window's worth that refills during a pause.
- * All 429s of requests sent before the episode began belong to it: one cut per episode. A later episode multiplies the rate by `decrease`. Between
- * episodes the rate regains `increasePerS` of itself per second; once it has doubled the
- * best rate ever learned, the learned rate was evidently too low (a 429 that met little
- * traffic, an injected fault), so pacing stops and the next 429 learns afresh.
+ * It starts unpaced, so the first burst goes out as fast as the server's burst allows. A 429
+ * starts an "episode": every caller pauses until its Retry-After time (all 429s of requests
+ * sent before the episode began belong to it and only extend the pause). When the pause ends,
+ * the limiter judges the episode with what came back meanwhile:
+ *
+ * - Most requests sent together with the first rejected one were accepted: the server was not
+ *   out of capacity (an injected fault, a hiccup), so the pacing stays as it was.
+ * - Otherwise it was a throttle. Unpaced, the limiter learns a rate from what the server
+ *   accepted since the busy period began (nothing accepted: no rate to learn, pause only);
+ *   paced, it multiplies its rate by `decrease`.
+ *
+ * Pacing works like a token bucket of one window's worth at the rate that also refills during
+ * a pause, so what the server refilled while everyone waited is spent at once afterwards.
+ * Between episodes the rate regains `increasePerS` of itself per second; once it has doubled
+ * the best rate ever learned, the learned rate was evidently too low, so pacing stops and the
+ * next throttle learns afresh. The rate never goes below `rateFloorPerS`.
  *
  * Waiting is FIFO and bounded: a caller waits at most for the current pause (at most
  * `maxPauseMs`) plus one pacing interval (at most 1/rateFloorPerS s) per caller ahead of it,
@@ -29,11 +35,11 @@ export interface Permit {
 export interface LimiterOptions {
   maxConcurrency: number; // requests in flight at most
   rateFloorPerS: number; // requests/s the pacing never goes below
-  decrease: number; // multiplier applied to the rate on each further 429 episode
+  decrease: number; // multiplier applied to the rate on each further throttle episode
   increasePerS: number; // fraction of the rate regained per second without a 429
   clock: Clock;
   sleep: Sleep;
-  windowMs?: number; // ms of accepted requests counted to learn the first rate (DEFAULTS.rateWindowMs)
+  windowMs?: number; // ms: the pacing bucket holds one window at the rate; an idle window ends a busy period (DEFAULTS.rateWindowMs)
   pauseMs?: number; // ms everyone pauses after a 429 without Retry-After (DEFAULTS.throttlePauseMs)
   maxPauseMs?: number; // ms, longest pause one 429 may impose on everyone (DEFAULTS.retryAfterMaxMs)
 }
@@ -43,7 +49,19 @@ export interface LimiterSnapshot {
   inFlight: number;
   queued: number;
   pausedUntil: number; // ms since the epoch; in the past when not paused
-  throttledEpisodes: number;
+  throttledEpisodes: number; // episodes judged to be throttling
+}
+
+/** One 429 episode, judged when its pause ends. */
+interface Episode {
+  startedAt: number; // ms since the epoch: the first 429 came back
+  firstRejectedGrant: number; // when the first rejected request was sent
+  rejected: number; // 429s of requests sent before startedAt
+  acceptedAlongside: number; // accepted requests sent from firstRejectedGrant to startedAt, answered before or after it
+  accepted: number; // accepted requests of the busy period, sent before startedAt
+  spanMs: number; // one window plus the busy time up to startedAt
+  busySince: number;
+  rateAtStart: number | null; // the pacing rate when it began
 }
 
 export class AdaptiveLimiter {
@@ -51,20 +69,20 @@ export class AdaptiveLimiter {
   private readonly pauseMs: number;
   private readonly maxPauseMs: number;
   private readonly queue: Array<(permit: Permit) => void> = [];
-  private lastGrantAt = Number.NEGATIVE_INFINITY;
-  private busySince = 0; // ms since the epoch: the first grant after the last idle gap of a window or more
-  private busyAccepted = 0; // requests granted since busySince that the server accepted
-  private learnedSpanMs = 0; // window + busy time the rate of the current episode was learned over
   private inFlight = 0;
   private pumping = false;
+  private lastGrantAt = Number.NEGATIVE_INFINITY;
+  private busySince = 0; // ms since the epoch: the first grant after the last idle window
+  private busyAccepted = 0; // requests granted since busySince that the server accepted
+  private recentAccepted: number[] = []; // grant times of accepted requests, about oldest first, trimmed to two windows
   private credit = 0; // requests the pacing may send at once
   private creditAt = 0; // ms since the epoch when `credit` was last brought up to date
   private pausedUntil = 0;
-  private episodeStartedAt = Number.NEGATIVE_INFINITY;
+  private episode: Episode | null = null; // the latest episode, kept to tell its late answers apart
+  private judged = true; // the latest episode has been judged
   private episodes = 0;
-  private baseRate: number | null = null; // the rate set by the last episode, before any regain
+  private baseRate: number | null = null; // the rate set by the last throttle, before any regain
   private bestLearned = 0;
-  private learnedCount: number | null = null; // accepted requests behind the rate this episode learned; null once an episode only decreased
 
   constructor(private readonly opts: LimiterOptions) {
     this.windowMs = opts.windowMs ?? DEFAULTS.rateWindowMs;
@@ -72,7 +90,7 @@ export class AdaptiveLimiter {
     this.maxPauseMs = opts.maxPauseMs ?? DEFAULTS.retryAfterMaxMs;
   }
 
-  /** Resolves when a concurrency slot, the pacing interval and any shared pause allow one request. */
+  /** Resolves when a concurrency slot, the pacing credit and any shared pause allow one request. */
   acquire(): Promise<Permit> {
     return new Promise((resolve) => {
       this.queue.push(resolve);
@@ -81,8 +99,10 @@ export class AdaptiveLimiter {
   }
 
   snapshot(): LimiterSnapshot {
+    const now = this.opts.clock.now();
+    this.judgeIfDue(now);
     return {
-      ratePerS: this.currentRate(this.opts.clock.now()),
+      ratePerS: this.currentRate(now),
       inFlight: this.inFlight,
       queued: this.queue.length,
       pausedUntil: this.pausedUntil,
@@ -136,12 +156,10 @@ export class AdaptiveLimiter {
   /** 0 when one request may go now (its credit is then spent), else the ms to wait first. */
   private waitBeforeGrant(now: number): number {
     if (now < this.pausedUntil) return this.pausedUntil - now;
+    this.judgeIfDue(now);
     const rate = this.currentRate(now);
     if (rate === null) return 0;
-    // Pacing mirrors the server's token bucket: credit refills at the rate, up to one window's
-    // worth (and never less than one request, or a rate below 1/window could never send),
-    // also during a pause, so what the server refilled while everyone waited is spent at once
-    // afterwards instead of being wasted at an even pace.
+    // At least one request of capacity, or a rate below 1/window could never send.
     const capacity = Math.max(1, (rate * this.windowMs) / 1000);
     this.credit = Math.min(capacity, this.credit + (rate * (now - this.creditAt)) / 1000);
     this.creditAt = now;
@@ -168,45 +186,76 @@ export class AdaptiveLimiter {
 
   private settle(outcome: "ok" | "throttled" | "failed", grantedAt: number, retryAfterMs: number | undefined): void {
     const now = this.opts.clock.now();
-    if (outcome === "ok") {
-      if (grantedAt >= this.busySince) this.busyAccepted++;
-      // Sent before the first 429 but answered after it: the server accepted it in the span
-      // the rate was learned over, so it counts towards that rate.
-      if (this.learnedCount !== null && this.baseRate !== null && grantedAt <= this.episodeStartedAt && grantedAt >= this.busySince) {
-        this.learnedCount++;
-        this.learn();
-      }
-      return;
-    }
     // A 5xx or a dropped connection says nothing about the rate; the retry backoff handles it.
     if (outcome === "failed") return;
-    const rate = this.currentRate(now);
-    const pause = Math.min(this.maxPauseMs, retryAfterMs ?? this.pauseMs);
-    this.pausedUntil = Math.max(this.pausedUntil, now + pause);
-    // Sent before the first 429 of this episode came back: it could not have known, so it
-    // extends the pause but must not cut the rate again.
-    if (grantedAt <= this.episodeStartedAt) return;
-    this.episodeStartedAt = now;
-    this.episodes++;
-    if (rate === null) {
-      // Since the busy period began the server accepted its burst B plus its rate R over the
-      // busy time T. Taking B as one window of R (the usual token-bucket setting, and the
-      // emulator's), R = accepted / (window + T). Counting the burst as rate instead would
-      // "learn" many times the real refill rate when the burst went out in a few ms.
-      this.learnedCount = this.busyAccepted;
-      this.learnedSpanMs = this.windowMs + (now - this.busySince);
-      this.learn();
-    } else {
-      this.baseRate = Math.max(this.opts.rateFloorPerS, rate * this.opts.decrease);
-      this.learnedCount = null;
+    const episode = this.episode;
+    // Sent before the latest episode began: an answer the episode is judged by, not news.
+    const late = episode !== null && grantedAt <= episode.startedAt;
+    if (outcome === "ok") {
+      if (grantedAt >= this.busySince) this.busyAccepted++;
+      this.recentAccepted.push(grantedAt);
+      // Answers come back roughly in grant order, so trimming the front keeps the list short.
+      while (this.recentAccepted.length > 0 && this.recentAccepted[0] < now - 2 * this.windowMs) this.recentAccepted.shift();
+      if (!late || episode === null) return;
+      if (grantedAt >= episode.busySince) episode.accepted++;
+      if (grantedAt >= episode.firstRejectedGrant) episode.acceptedAlongside++;
+      return;
     }
-    // The server's bucket is empty now; ours starts empty too and refills during the pause.
+    const pause = Math.min(this.maxPauseMs, retryAfterMs ?? this.pauseMs);
+    if (late && episode !== null) {
+      episode.rejected++;
+      this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+      return;
+    }
+    // A new episode: the previous one is judged first, with what it has, so it is never lost.
+    if (episode !== null && !this.judged) this.judge(episode);
+    const rateAtStart = this.currentRate(now);
+    this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+    this.episode = {
+      startedAt: now,
+      firstRejectedGrant: grantedAt,
+      rejected: 1,
+      acceptedAlongside: this.recentAccepted.filter((at) => at >= grantedAt).length,
+      accepted: this.busyAccepted,
+      spanMs: this.windowMs + (now - this.busySince),
+      busySince: this.busySince,
+      rateAtStart,
+    };
+    this.judged = false;
+    // If this is a throttle the server's bucket is empty now; the pacing credit starts empty too.
     this.credit = 0;
     this.creditAt = now;
   }
 
-  private learn(): void {
-    const learned = Math.max(this.opts.rateFloorPerS, ((this.learnedCount as number) * 1000) / this.learnedSpanMs);
+  /** Judges the latest episode once its pause is over, when the answers sent alongside it are in. */
+  private judgeIfDue(now: number): void {
+    if (!this.judged && this.episode !== null && now >= this.pausedUntil) this.judge(this.episode);
+  }
+
+  private judge(episode: Episode): void {
+    this.judged = true;
+    // An empty token bucket rejects what is sent right after the first rejected request too;
+    // if most of that was accepted, the server still had capacity.
+    if (episode.acceptedAlongside > episode.rejected) return;
+    this.episodes++;
+    if (episode.rateAtStart === null) {
+      // Nothing accepted since the busy period began tells nothing about the rate (the bucket
+      // was empty before we came, or the very first request met a fault): pause only.
+      if (episode.accepted === 0) return;
+      this.learn(episode);
+    } else {
+      this.baseRate = Math.max(this.opts.rateFloorPerS, episode.rateAtStart * this.opts.decrease);
+    }
+  }
+
+  /**
+   * Since the busy period began the server accepted its burst B plus its rate R over the busy
+   * time T. Taking B as one window of R (the usual token-bucket setting, and the emulator's),
+   * R = accepted / (window + T). Counting the burst as rate instead would "learn" many times
+   * the real refill rate when the burst went out in a few ms.
+   */
+  private learn(episode: Episode): void {
+    const learned = Math.max(this.opts.rateFloorPerS, (episode.accepted * 1000) / episode.spanMs);
     this.bestLearned = Math.max(this.bestLearned, learned);
     this.baseRate = learned;
   }

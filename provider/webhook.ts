@@ -39,7 +39,7 @@ export interface WebhookOptions {
  * other secret signs with its UTF-8 bytes, which is what a receiver that takes a plain
  * shared string (like the emulator's) computes.
  */
-export function signWebhook(secret: string, id: string, timestampS: number, body: string): string {
+export function signWebhook(secret: string, id: string, timestampS: number | string, body: string): string {
   const key = secret.startsWith("whsec_") ? Buffer.from(secret.slice("whsec_".length), "base64") : Buffer.from(secret, "utf8");
   return `v1,${createHmac("sha256", key).update(`${id}.${timestampS}.${body}`).digest("base64")}`;
 }

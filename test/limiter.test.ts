@@ -96,6 +96,8 @@ async function benchmark(ratePerSecond: number, burst: number, opts: { resources
     const startedAt = sim.now;
     for (let attempt = 1; ; attempt++) {
       const permit: Permit = await limiter.acquire();
+      const rate = limiter.snapshot().ratePerS;
+      if (rate !== null) minRate = Math.min(minRate, rate);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight, limiter.snapshot().inFlight);
       const answer = await send();
@@ -107,8 +109,6 @@ async function benchmark(ratePerSecond: number, burst: number, opts: { resources
       throttled++;
       throttledResources.add(resource);
       permit.release("throttled", parseRetryAfter(answer.retryAfter, sim.now));
-      const rate = limiter.snapshot().ratePerS;
-      if (rate !== null) minRate = Math.min(minRate, rate);
       const decision = decideRetry({ method: "GET", status: 429, retryAfter: answer.retryAfter }, { attempt, elapsedMs: sim.now - startedAt, now: sim.now }, policy, random);
       if (!decision.retry) throw new Error(`resource ${resource} gave up: ${decision.reason}`);
       await sim.sleep(decision.delayMs);
@@ -168,58 +168,113 @@ function limiterIn(sim: SimTime, overrides: Partial<ConstructorParameters<typeof
   });
 }
 
-test("one episode: concurrent 429s pause everyone until the latest Retry-After, learn the accepted rate once, and a later 429 multiplies it by `decrease`", async () => {
+/** Acquires `n` permits at once. */
+function acquireMany(limiter: AdaptiveLimiter, n: number): Promise<Permit[]> {
+  return Promise.all(Array.from({ length: n }, () => limiter.acquire()));
+}
+
+test("a throttle episode: its 429s pause everyone until the latest Retry-After; when the pause ends it is judged, learning the rate once", async () => {
   const sim = new SimTime();
   const limiter = limiterIn(sim);
   await sim.run(
     (async () => {
-      const sent = await Promise.all(Array.from({ length: 8 }, () => limiter.acquire()));
+      const early = await acquireMany(limiter, 4);
       await sim.sleep(100);
-      for (const permit of sent.slice(0, 4)) permit.release("ok");
-      await sim.sleep(150);
-      sent[4].release("throttled", 1000); // t=250: the episode starts, pause until 1250
+      for (const permit of early) permit.release("ok");
+      const late = await acquireMany(limiter, 5); // sent at t=100, as the bucket runs dry
+      await sim.sleep(400);
+      late[0].release("throttled", 1000); // t=500: the episode starts, pause until 1500
       let s = limiter.snapshot();
-      assert.equal(s.throttledEpisodes, 1);
-      // Busy for 250 ms, burst taken as one window's worth: 4 accepted over 1 s + 0.25 s.
-      assert.equal(s.ratePerS, 3.2);
-      assert.equal(s.pausedUntil, START + 1250);
+      assert.equal(s.pausedUntil, START + 1500);
+      assert.deepEqual([s.ratePerS, s.throttledEpisodes], [null, 0], "judged when the pause ends, not before");
       await sim.sleep(50);
-      sent[5].release("throttled", 1000); // sent before the first 429 came back: same episode
-      sent[6].release("ok"); // accepted in the learning window, answered late: counts
-      sent[7].release("failed"); // a 5xx says nothing about the rate
+      late[1].release("throttled", 1000); // sent before the first 429 came back: same episode
+      late[2].release("ok"); // accepted, answered late: counts towards the rate
+      late[3].release("ok");
+      late[4].release("failed"); // a 5xx says nothing about the rate
       s = limiter.snapshot();
-      assert.equal(s.throttledEpisodes, 1, "a 429 from a request sent before the episode began is not a new episode");
-      assert.equal(s.pausedUntil, START + 1300, "the pause runs to the latest Retry-After");
-      assert.equal(s.ratePerS, 4, "5 accepted over 1.25 s");
+      assert.equal(s.pausedUntil, START + 1550, "the pause runs to the latest Retry-After");
       assert.equal(s.inFlight, 0);
 
       const next = limiter.acquire();
       assert.equal(limiter.snapshot().queued, 1);
       const permit = await next;
-      assert.equal(sim.now, START + 1300, "nobody goes before the shared pause ends");
+      assert.equal(sim.now, START + 1550, "nobody goes before the shared pause ends");
+      s = limiter.snapshot();
+      // Two of the five sent together were rejected and two accepted: not mostly accepted, a throttle.
+      assert.equal(s.throttledEpisodes, 1, "two 429s of requests sent together are one episode");
+      // Busy for 500 ms, the burst taken as one window's worth: 6 accepted over 1 s + 0.5 s.
+      assert.equal(s.ratePerS, 4);
+
       permit.release("throttled"); // no Retry-After: the short default pause
+      assert.equal(limiter.snapshot().pausedUntil, START + 1550 + 300);
+      await sim.sleep(300);
       s = limiter.snapshot();
       assert.equal(s.throttledEpisodes, 2);
-      assert.equal(s.ratePerS, 2, "a new episode halves the rate (decrease 0.5)");
-      assert.equal(s.pausedUntil, START + 1300 + 300);
+      assert.equal(s.ratePerS, 2, "a later episode halves the rate (decrease 0.5)");
     })(),
   );
 });
 
-// The credit refills during the pause: a 1 s pause at 3/s leaves three permits to spend at once
-// (the bucket's capacity is one window's worth), a 0.5 s pause one and a half.
+test("a 429 while the requests sent alongside it were mostly accepted is not a throttle: everyone pauses, the pacing stays", async () => {
+  const sim = new SimTime();
+  const limiter = limiterIn(sim);
+  await sim.run(
+    (async () => {
+      const wave = await acquireMany(limiter, 10); // like ten resources listing at once
+      await sim.sleep(4);
+      for (const permit of wave.slice(4, 7)) permit.release("ok"); // answered before the 429s
+      await sim.sleep(1);
+      for (const permit of wave.slice(0, 4)) permit.release("throttled", 1000); // an injected fault on four
+      await sim.sleep(1);
+      for (const permit of wave.slice(7)) permit.release("ok"); // answered after them
+      const permit = await limiter.acquire();
+      assert.equal(sim.now, START + 1005, "the pause is honoured all the same");
+      // Six of the ten sent together were accepted, three before the 429s came back and three after:
+      // only both together outnumber the four rejected.
+      assert.deepEqual([limiter.snapshot().ratePerS, limiter.snapshot().throttledEpisodes], [null, 0]);
+      permit.release("ok");
+      const after = await acquireMany(limiter, 10);
+      assert.equal(sim.now, START + 1005, "still unpaced");
+      for (const p of after) p.release("ok");
+    })(),
+  );
+});
+
+test("a 429 on the very first request learns no rate (nothing accepted yet): pause only", async () => {
+  const sim = new SimTime();
+  const limiter = limiterIn(sim);
+  await sim.run(
+    (async () => {
+      (await limiter.acquire()).release("throttled", 1000);
+      const burst = await acquireMany(limiter, 10);
+      assert.equal(sim.now, START + 1000);
+      assert.deepEqual([limiter.snapshot().ratePerS, limiter.snapshot().throttledEpisodes], [null, 1]);
+      for (const p of burst) p.release("ok");
+    })(),
+  );
+});
+
+/** Three accepted at t=0, a 429 at t=500 on a request sent then: 3 over 1.5 s, a learned 2/s. */
+async function learnTwoPerSecond(sim: SimTime, limiter: AdaptiveLimiter, pauseMs: number): Promise<void> {
+  const first = await acquireMany(limiter, 3);
+  await sim.sleep(500);
+  for (const p of first) p.release("ok");
+  (await limiter.acquire()).release("throttled", pauseMs);
+}
+
+// The credit refills during the pause: a 1 s pause at 2/s leaves two permits to spend at once
+// (the bucket holds one window's worth), a 0.5 s pause one.
 for (const [pauseMs, expected] of [
-  [1000, [1000, 1000, 1000, 1333, 1667, 2000]],
-  [500, [500, 667, 1000, 1333, 1667, 2000]],
+  [1000, [1500, 1500, 2000, 2500, 3000, 3500]],
+  [500, [1000, 1500, 2000, 2500, 3000, 3500]],
 ] as const) {
   test(`pacing is FIFO and spends the credit refilled during a ${pauseMs} ms pause, then one permit per 1/rate`, async () => {
     const sim = new SimTime();
     const limiter = limiterIn(sim);
     await sim.run(
       (async () => {
-        const first = await Promise.all(Array.from({ length: 4 }, () => limiter.acquire()));
-        for (const p of first.slice(0, 3)) p.release("ok");
-        first[3].release("throttled", pauseMs); // learns 3/s; the credit starts empty
+        await learnTwoPerSecond(sim, limiter, pauseMs);
         const order: Array<{ who: number; at: number }> = [];
         await Promise.all(
           Array.from({ length: 6 }, async (_, who) => {
@@ -228,6 +283,7 @@ for (const [pauseMs, expected] of [
             permit.release("ok");
           }),
         );
+        assert.equal(limiter.snapshot().ratePerS, 2);
         assert.deepEqual(order.map((o) => o.who), [0, 1, 2, 3, 4, 5]);
         assert.deepEqual(order.map((o) => Math.round(o.at)), expected);
       })(),
@@ -266,17 +322,14 @@ test("the rate never goes below rateFloorPerS, however many episodes follow, and
   const limiter = limiterIn(sim, { rateFloorPerS: 0.5 });
   await sim.run(
     (async () => {
-      const learnFrom = await Promise.all(Array.from({ length: 9 }, () => limiter.acquire()));
-      for (const p of learnFrom.slice(0, 8)) p.release("ok");
-      learnFrom[8].release("throttled", 100);
-      assert.equal(limiter.snapshot().ratePerS, 8);
+      await learnTwoPerSecond(sim, limiter, 100);
       const rates: number[] = [];
-      for (let episode = 0; episode < 6; episode++) {
-        const permit = await limiter.acquire();
-        permit.release("throttled", 100);
+      for (let episode = 0; episode < 5; episode++) {
+        (await limiter.acquire()).release("throttled", 100);
+        await sim.sleep(100);
         rates.push(limiter.snapshot().ratePerS as number);
       }
-      assert.deepEqual(rates, [4, 2, 1, 0.5, 0.5, 0.5]);
+      assert.deepEqual(rates, [1, 0.5, 0.5, 0.5, 0.5]);
       const grantedAt: number[] = [];
       for (let i = 0; i < 3; i++) {
         (await limiter.acquire()).release("ok");
@@ -287,21 +340,23 @@ test("the rate never goes below rateFloorPerS, however many episodes follow, and
   );
 });
 
-test("a 429 that met almost no traffic learns the floor at worst, and the regain ends pacing once it doubles the best learned rate", async () => {
+test("a throttle met with little traffic learns a low rate; the regain ends pacing once it doubles the best learned rate", async () => {
   const sim = new SimTime();
   const limiter = limiterIn(sim, { increasePerS: 0.05 });
   await sim.run(
     (async () => {
-      const only = await limiter.acquire();
-      only.release("throttled", 1000); // an injected fault on the first request: nothing accepted yet
+      (await limiter.acquire()).release("ok");
+      await sim.sleep(500);
+      (await limiter.acquire()).release("throttled", 1000); // 1 accepted over 1.5 s: the floor
+      await sim.sleep(1000);
       assert.equal(limiter.snapshot().ratePerS, 1);
-      await sim.sleep(1000 + 7000);
+      await sim.sleep(7000);
       const regained = limiter.snapshot().ratePerS as number;
       assert.ok(Math.abs(regained - 1.05 ** 7) < 1e-9, `7 quiet seconds regain 5% a second: ${regained}`);
       await sim.sleep(7300); // ln 2 / ln 1.05 = 14.2 quiet seconds double it
-      assert.equal(limiter.snapshot().ratePerS, null, "pacing stopped; the next 429 learns afresh");
-      const burst = await Promise.all(Array.from({ length: 10 }, () => limiter.acquire()));
-      assert.equal(sim.now, START + 15_300, "unpaced again: ten permits at once");
+      assert.equal(limiter.snapshot().ratePerS, null, "pacing stopped; the next throttle learns afresh");
+      const burst = await acquireMany(limiter, 10);
+      assert.equal(sim.now, START + 15_800, "unpaced again: ten permits at once");
       for (const p of burst) p.release("ok");
     })(),
   );

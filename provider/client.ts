@@ -221,6 +221,15 @@ export class CxoneClient {
       try {
         return { action: await this.put(desired, tally), putSkipped: false, conflicts };
       } catch (error) {
+        if (error instanceof TransientError) {
+          // No answer is not a refusal: the PUT may have landed. Read back once; if CXone already
+          // holds what we wanted, the write succeeded and must be recorded as such. The read-back
+          // is recovery from the failed attempts, counted as a retry.
+          tally.retries++;
+          const after = await this.get(id, tally).catch(() => null);
+          if (after !== null && mutate(after) === null) return { action: after, putSkipped: false, conflicts };
+          throw error;
+        }
         if (!(error instanceof ConflictError)) throw error;
         if (conflicts >= this.settings.conflictRetries) {
           throw new ConflictError(
@@ -230,7 +239,9 @@ export class CxoneClient {
           );
         }
         this.log(`CXone PUT ${actionPath(id)}: 409, version is stale; reading it again (round ${conflicts + 2})`);
-        // A concurrent writer won: read its version and merge our part into it again.
+        // A concurrent writer won: read its version and merge our part into it again. The new
+        // round is a retry of the write, so the audit record counts it.
+        tally.retries++;
         live = await this.get(id, tally);
       }
     }

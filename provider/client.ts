@@ -215,10 +215,13 @@ export class CxoneClient {
     current?: DataAction,
   ): Promise<{ action: DataAction; putSkipped: boolean; conflicts: number }> {
     let live = current ?? (await this.get(id, tally));
+    // Once a PUT went out, a later round that finds nothing to write found our own write.
+    let sent = false;
     for (let conflicts = 0; ; conflicts++) {
       const desired = mutate(live);
-      if (desired === null) return { action: live, putSkipped: true, conflicts };
+      if (desired === null) return { action: live, putSkipped: !sent, conflicts };
       try {
+        sent = true;
         return { action: await this.put(desired, tally), putSkipped: false, conflicts };
       } catch (error) {
         if (error instanceof TransientError) {

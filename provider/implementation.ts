@@ -66,6 +66,14 @@ function ownedOf(action: DataAction): OwnedState {
   return { dateProcessing: action.configuration?.dateProcessing ?? null, enabled: action.enabled };
 }
 
+/** A stored owned state, or undefined when state from elsewhere holds something else there. */
+function storedOwned(value: unknown): OwnedState | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const { dateProcessing, enabled } = value as Record<string, unknown>;
+  const processingOk = dateProcessing === null || (typeof dateProcessing === "object" && !Array.isArray(dateProcessing));
+  return processingOk && typeof enabled === "boolean" ? (value as OwnedState) : undefined;
+}
+
 function asAction(id: string, owned: OwnedState): DataAction {
   const configuration = owned.dateProcessing === null ? {} : { dateProcessing: owned.dateProcessing };
   return { id, name: "", enabled: owned.enabled, configuration };
@@ -87,7 +95,7 @@ export async function diff(_id: string, olds: Props, news: Props) {
   if (news.actionId !== undefined && news.actionId !== olds.actionId) replaces.push("actionId");
   const next = validateInputs(pickInputs(news));
   const previous = validateInputs(pickInputs(olds));
-  const applied = olds.applied as OwnedState | undefined;
+  const applied = storedOwned(olds.applied);
   if (next.ok !== true || previous.ok !== true || applied === undefined) {
     // Unknown (preview) or unreadable: report a change rather than hide one.
     return { changes: true, replaces, deleteBeforeReplace: false };
@@ -216,7 +224,7 @@ export async function update(id: string, olds: Props, news: Props) {
   // The action id of record is the output: an action re-resolved after a 404 keeps the resource's id.
   const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
   let applied: Applied;
-  let original = olds.original as OwnedState | undefined;
+  let original = storedOwned(olds.original);
   try {
     applied = await applyTo(api, storedId, desired.owned, tally);
   } catch (error) {
@@ -249,8 +257,8 @@ export async function deleteAction(id: string, props: Props) {
   const behavior = inputs.ok === true ? inputs.value.deleteBehavior : "retain";
   if (behavior === "retain") return;
   const storedId = typeof props.actionId === "string" ? props.actionId : id;
-  const applied = props.applied as OwnedState | undefined;
-  const original = props.original as OwnedState | undefined;
+  const applied = storedOwned(props.applied);
+  const original = storedOwned(props.original);
   const tally: Tally = { httpRequests: 0, retries: 0 };
   let drifted = false;
   try {

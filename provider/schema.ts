@@ -496,6 +496,14 @@ function crossRules(value: DesiredInputs, ctx: z.RefinementCtx<DesiredInputs>): 
   if (offsetsValid && settled(...DATE_INPUTS)) {
     const result = evaluate(dateSpec(value));
     if ("failure" in result) fail(result.failure.property as InputName, result.failure.reason);
+    // Before a zone adopted standard time its offset has seconds (-04:56:02). That is the exact
+    // local time, but CXone takes only Z or ±hh:mm, so the PUT would be refused with a 400.
+    else if (settled("valueFormat") && value.valueFormat === "offset" && /[+-]\d{2}:\d{2}:\d{2}$/.test(result.computed.computedValue)) {
+      fail(
+        "targetTimezone",
+        `the result ${result.computed.computedValue} falls before ${value.targetTimezone} used a whole-minute offset, and CXone accepts only Z or ±hh:mm offsets; set valueFormat "utc" to write ${result.computed.computedValueUtc}, or use a later sourceTimestamp`,
+      );
+    }
   } else if (settled("sourceTimestamp")) {
     // The full computation cannot run yet, but the timestamp's syntax and calendar can be
     // checked alone: read in UTC and converted to UTC. Years 0001 and 9999 are skipped, as

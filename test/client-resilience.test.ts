@@ -112,7 +112,8 @@ describe("throttling and transient failures", () => {
     const result = await client.modify(SEED.targetId, (l) => (ownedEquals(l, desired) ? null : mergeOwned(l, desired)), tally());
     // The retried PUT carried the old version (409); the re-read shows our write already live.
     assert.deepEqual(routes(emu, "put").map((r) => r.status), [200, 409]);
-    assert.equal(result.putSkipped, true);
+    // Our write is what landed, so the audit must not say the PUT was skipped.
+    assert.equal(result.putSkipped, false);
     assert.equal(result.conflicts, 1);
     assert.equal(emu.store.get(SEED.targetId)!.version, (live.version as number) + 1);
     assert.deepEqual(emu.store.get(SEED.targetId)!.configuration.dateProcessing, desired.dateProcessing);

@@ -4,12 +4,7 @@
  * per test file), run applies with a bounded number in flight like `pulumi up --parallel`,
  * attribute the emulator's requests to a resource, and scan everything for secrets.
  */
-import {
-  startEmulator,
-  type Emulator,
-  type EmulatorOptions,
-  type RecordedRequest,
-} from "../../provider/emulator";
+import { startEmulator, type Emulator, type RecordedRequest } from "../../provider/emulator";
 import type { DataAction } from "../../provider/types";
 import { up, type ResourceState } from "./engine";
 import { HostError, makeProgramDir, ProviderHost } from "./host";
@@ -34,12 +29,11 @@ export interface Fleet {
  * stack config only (no CXONE_* variable reaches the host). Secrets are unique per process so a
  * leak cannot be mistaken for a fixture.
  */
-export async function startFleet(label: string, options: Omit<EmulatorOptions, "clients" | "webhookSecret"> = {}): Promise<Fleet> {
+export async function startFleet(label: string): Promise<Fleet> {
   const clientId = `${label}-client`;
   const clientSecret = `${label}-secret-${process.pid}-${Date.now()}`;
   const webhookSecret = `whsec-${label}-${process.pid}-${Date.now()}`;
   const emulator = await startEmulator({
-    ...options,
     clients: { [clientId]: { secret: clientSecret, scopes: ["dataactions:read", "dataactions:write"] } },
     webhookSecret,
   });

@@ -501,7 +501,7 @@ function crossRules(value: DesiredInputs, ctx: z.RefinementCtx<DesiredInputs>): 
     else if (settled("valueFormat") && value.valueFormat === "offset" && /[+-]\d{2}:\d{2}:\d{2}$/.test(result.computed.computedValue)) {
       fail(
         "targetTimezone",
-        `the result ${result.computed.computedValue} falls before ${value.targetTimezone} used a whole-minute offset, and CXone accepts only Z or ±hh:mm offsets; set valueFormat "utc" to write ${result.computed.computedValueUtc}, or use a later sourceTimestamp`,
+        `targetTimezone ${value.targetTimezone} gives the result ${result.computed.computedValue}, from before the zone used a whole-minute offset, and CXone accepts only Z or ±hh:mm offsets; set valueFormat "utc" to write ${result.computed.computedValueUtc}, or use a later sourceTimestamp`,
       );
     }
   } else if (settled("sourceTimestamp")) {

@@ -81,6 +81,7 @@ const ROWS: Row[] = [
 
   // the engine's verdicts
   { name: "gap with reject", raw: { ...WITHOUT_OFFSET, operation: "CONVERT", sourceTimestamp: "2024-03-10T02:30:00", sourceTimezone: "America/New_York", disambiguation: "reject" }, property: "sourceTimestamp", fragments: ["does not exist in America/New_York", "disambiguation"] },
+  { name: "offset with seconds in valueFormat offset", raw: { ...WITHOUT_OFFSET, operation: "CONVERT", sourceTimestamp: "1880-06-01T12:00:00Z" }, property: "targetTimezone", fragments: ["1880-06-01T07:03:58.000-04:56:02", 'valueFormat "utc"', "1880-06-01T12:00:00.000Z"] },
   { name: "overlap with reject", raw: { ...WITHOUT_OFFSET, operation: "CONVERT", sourceTimestamp: "2024-11-03T01:30:00", sourceTimezone: "America/New_York", disambiguation: "reject" }, property: "sourceTimestamp", fragments: ["occurs twice in America/New_York"] },
   { name: "calendar offset into a gap with reject", raw: { ...WITHOUT_OFFSET, sourceTimestamp: "2024-03-09T07:30:00Z", offset: "P1D", disambiguation: "reject" }, property: "offset", fragments: ["offset P1D", "disambiguation is 'reject'"] },
   { name: "result after year 9999", raw: { ...BASE, sourceTimestamp: "9999-12-31T23:00:00Z" }, property: "offsetMinutes", fragments: ["outside years 0001-9999"] },

@@ -34,14 +34,16 @@ export type CxoneDateActionAudit = AuditRecord;
  * objects (zod schemas, undici agents, luxon zones do not serialize) and stays the same
  * from build to build. The host resolves the package from the program's node_modules.
  */
+// The text is stored twice per resource (inputs and outputs), JSON-escaped: one-letter
+// parameters and single quotes (no escaping) keep it small.
 const serializedProvider: pulumi.dynamic.ResourceProvider = {
-  configure: (req) => require("pulumi-cxone-date-action/provider").configure(req),
-  check: (olds, news) => require("pulumi-cxone-date-action/provider").check(olds, news),
-  diff: (id, olds, news) => require("pulumi-cxone-date-action/provider").diff(id, olds, news),
-  create: (inputs) => require("pulumi-cxone-date-action/provider").create(inputs),
-  read: (id, props) => require("pulumi-cxone-date-action/provider").read(id, props),
-  update: (id, olds, news) => require("pulumi-cxone-date-action/provider").update(id, olds, news),
-  delete: (id, props) => require("pulumi-cxone-date-action/provider").delete(id, props),
+  configure: (r) => require('pulumi-cxone-date-action/provider').configure(r),
+  check: (o, n) => require('pulumi-cxone-date-action/provider').check(o, n),
+  diff: (i, o, n) => require('pulumi-cxone-date-action/provider').diff(i, o, n),
+  create: (n) => require('pulumi-cxone-date-action/provider').create(n),
+  read: (i, p) => require('pulumi-cxone-date-action/provider').read(i, p),
+  update: (i, o, n) => require('pulumi-cxone-date-action/provider').update(i, o, n),
+  delete: (i, p) => require('pulumi-cxone-date-action/provider').delete(i, p),
 };
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Throughput of `computeDateManipulation` on one core: a mix of zones, duration forms and
  * disambiguations, a warm-up, then several timed rounds; the median round is the figure
- * (one slow round on a shared machine does not move it).
+ * (one slow round on a shared machine does not move it). Each round is timed twice: by the
+ * process's CPU time (what one core does when it runs this code; the figure judged) and by
+ * the wall clock (which also counts the time other processes held the core).
  */
 import type { DateSpec } from "../provider/datetime";
 
@@ -61,9 +63,17 @@ export function specMix(compute: (spec: DateSpec) => unknown): DateSpec[] {
   return specs;
 }
 
-function round(compute: (spec: DateSpec) => { computedEpochMs: number }, specs: DateSpec[], durationMs: number): { calls: number; ms: number; sink: number } {
+interface Round {
+  calls: number;
+  wallMs: number;
+  cpuMs: number; // user + system time of this process (every thread, so GC helpers too: a conservative figure)
+  sink: number;
+}
+
+function round(compute: (spec: DateSpec) => { computedEpochMs: number }, specs: DateSpec[], durationMs: number): Round {
   let calls = 0;
   let sink = 0; // used, so the calls cannot be optimised away
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   let elapsed = 0;
   while (calls < MAX_CALLS_PER_ROUND) {
@@ -72,26 +82,32 @@ function round(compute: (spec: DateSpec) => { computedEpochMs: number }, specs: 
     elapsed = performance.now() - started;
     if (elapsed >= durationMs) break;
   }
-  return { calls, ms: elapsed, sink };
+  const cpu = process.cpuUsage(cpuStart);
+  return { calls, wallMs: elapsed, cpuMs: (cpu.user + cpu.system) / 1000, sink };
 }
 
 export interface ComputeFigures {
-  callsPerS: number; // median round
-  rounds: number[];
+  callsPerCpuS: number; // median round, per second of CPU time: one core's throughput
+  callsPerWallS: number; // median round, per second of wall time
+  cpuShare: number; // CPU time / wall time over the rounds: below 1, other processes held the core
+  rounds: { perCpuS: number; perWallS: number }[];
   specs: number;
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export function measureCompute(compute: (spec: DateSpec) => { computedEpochMs: number }): ComputeFigures {
   const specs = specMix(compute);
   round(compute, specs, WARMUP_MS);
-  const rates: number[] = [];
-  let sink = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    const { calls, ms, sink: s } = round(compute, specs, ROUND_MS);
-    sink += s;
-    rates.push((calls * 1000) / ms);
-  }
-  if (Number.isNaN(sink)) throw new Error("computeDateManipulation returned a non-number computedEpochMs");
-  const sorted = [...rates].sort((a, b) => a - b);
-  return { callsPerS: sorted[Math.floor(sorted.length / 2)], rounds: rates, specs: specs.length };
+  const rounds: Round[] = [];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(round(compute, specs, ROUND_MS));
+  if (Number.isNaN(rounds.reduce((a, r) => a + r.sink, 0))) throw new Error("computeDateManipulation returned a non-number computedEpochMs");
+  const rates = rounds.map((r) => ({ perCpuS: (r.calls * 1000) / Math.max(r.cpuMs, 1), perWallS: (r.calls * 1000) / r.wallMs }));
+  return {
+    callsPerCpuS: median(rates.map((r) => r.perCpuS)),
+    callsPerWallS: median(rates.map((r) => r.perWallS)),
+    cpuShare: rounds.reduce((a, r) => a + r.cpuMs, 0) / rounds.reduce((a, r) => a + r.wallMs, 0),
+    rounds: rates,
+    specs: specs.length,
+  };
 }

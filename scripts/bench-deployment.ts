@@ -10,7 +10,7 @@
  * It returns the emulator's request log of each phase, the stack state, and the host's peak memory.
  */
 import { readFileSync } from "node:fs";
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator";
 import type { DataAction } from "../provider/types";
 import { preview, refresh, up, type ResourceState, type StepKind } from "../test/helpers/engine";
 import { makeProgramDir, ProviderHost } from "../test/helpers/host";
@@ -24,6 +24,7 @@ export interface PhaseResult {
   errors: string[]; // the first few failure messages
   steps: Partial<Record<StepKind, number>>; // what the engine decided, per kind
   records: RecordedRequest[]; // the emulator's log of this phase
+  hostCpuMs: number | null; // CPU time the host process used during the phase; null off Linux
 }
 
 export interface DeploymentResult {
@@ -34,7 +35,9 @@ export interface DeploymentResult {
   previewAfter: PhaseResult;
   tokenRequests: number; // token requests answered 200 over the whole deployment
   stateBytes: number[]; // per resource: UTF-8 bytes of JSON {inputs, outputs} after the refresh
-  hostPeakKiB: number | null; // VmHWM of the host process; null off Linux
+  stateProviderBytes: number[]; // per resource: the part of stateBytes that is `__provider` (JSON-escaped, both copies)
+  hostIdleKiB: number | null; // VmHWM of the host once started and configured, before any resource
+  hostPeakKiB: number | null; // VmHWM of the host process after every phase; null off Linux
 }
 
 const ERRORS_KEPT = 3;
@@ -72,18 +75,44 @@ export function peakMemoryKiB(pid: number): number | null {
   }
 }
 
+// /proc reports CPU times in USER_HZ, which the kernel ABI fixes at 100 per second.
+const USER_HZ = 100;
+
+/**
+ * User + system CPU time of a process in ms, from /proc (Linux only). On a shared machine this,
+ * not wall time, says how much work the host did: wall time also holds the neighbours' work.
+ */
+export function cpuTimeMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after "pid (comm) ": state is field 3, utime field 14, stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return null;
+  }
+}
+
+interface PhaseContext {
+  log: RecordedRequest[]; // the emulator's live request log
+  hostPid: number;
+  parallel: number;
+}
+
 async function phase<T, R>(
-  log: RecordedRequest[],
+  ctx: PhaseContext,
   items: readonly T[],
-  parallel: number,
   run: (item: T) => Promise<R>,
   kindOf: (value: R) => StepKind | undefined,
 ): Promise<{ result: PhaseResult; values: (R | undefined)[] }> {
+  const { log } = ctx;
   const from = log.length;
+  const cpuBefore = cpuTimeMs(ctx.hostPid);
   const startedAtMs = Date.now();
   const started = performance.now();
-  const settled = await inPool(items, parallel, run);
+  const settled = await inPool(items, ctx.parallel, run);
   const wallMs = performance.now() - started;
+  const cpuAfter = cpuTimeMs(ctx.hostPid);
   const steps: Partial<Record<StepKind, number>> = {};
   const errors: string[] = [];
   for (const s of settled) {
@@ -103,6 +132,7 @@ async function phase<T, R>(
       errors,
       steps,
       records: log.slice(from),
+      hostCpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
     },
     values: settled.map((s) => (s.ok ? s.value : undefined)),
   };
@@ -115,54 +145,91 @@ export interface DeploymentOptions {
   parallel: number;
 }
 
-export async function runDeployment(options: DeploymentOptions): Promise<DeploymentResult> {
-  const { registrations, parallel } = options;
-  const emulator = await startEmulator({ seed: options.seed, throttle: options.throttle });
+/**
+ * A fresh program directory and ONE host process, configured with the emulator's URL and
+ * client credentials as stack config, for the duration of `use`; then closed and removed.
+ */
+async function withHost<T>(emulator: Emulator, use: (host: ProviderHost) => Promise<T>): Promise<T> {
   const program = makeProgramDir();
   let host: ProviderHost | undefined;
   try {
     // Credentials reach the host only as stack config, never from this process's environment.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
     host = await ProviderHost.start({ cwd: program.dir, env });
-    const h = host;
-    liveHostPids.add(h.pid());
-    await h.configure({
+    liveHostPids.add(host.pid());
+    await host.configure({
       "cxone:baseUrl": emulator.url,
       "cxone:clientId": EMULATOR_CLIENT_ID,
       "cxone:clientSecret": EMULATOR_CLIENT_SECRET,
     });
-    const log = emulator.requests;
-
-    const previewNew = await phase(log, registrations, parallel, (r) => preview(h, r.name, r.inputs), (s) => s.kind);
-    const first = await phase(log, registrations, parallel, (r) => up(h, r.name, r.inputs), (s) => s.step);
-    // Later phases work on what the first apply put in state; a failed resource has no state.
-    const applied = first.values.flatMap((v, i) => (v === undefined ? [] : [{ registration: registrations[i], state: v.state }]));
-    const noChange = await phase(log, applied, parallel, (a) => up(h, a.registration.name, a.registration.inputs, a.state), (s) => s.step);
-    const refreshed = await phase(log, applied, parallel, (a) => refresh(h, a.state), () => undefined);
-    const after = applied.flatMap((a, i) => {
-      const state = refreshed.values[i];
-      return state ? [{ registration: a.registration, state }] : [];
-    });
-    const previewAfter = await phase(log, after, parallel, (a) => preview(h, a.registration.name, a.registration.inputs, a.state), (s) => s.kind);
-
-    const states = after.map((a) => a.state as ResourceState);
-    return {
-      previewNew: previewNew.result,
-      firstApply: first.result,
-      noChange: noChange.result,
-      refresh: refreshed.result,
-      previewAfter: previewAfter.result,
-      tokenRequests: log.filter((r) => r.route === "token" && r.status === 200).length,
-      // What the engine keeps per resource: its inputs and its outputs, `__provider` in both.
-      stateBytes: states.map((s) => Buffer.byteLength(JSON.stringify({ inputs: s.inputs, outputs: s.outputs }))),
-      hostPeakKiB: peakMemoryKiB(h.pid()),
-    };
+    return await use(host);
   } finally {
     if (host !== undefined) {
       await host.close();
       liveHostPids.delete(host.pid());
     }
     program.remove();
+  }
+}
+
+const stateBytesOf = (s: ResourceState) => Buffer.byteLength(JSON.stringify({ inputs: s.inputs, outputs: s.outputs }));
+
+export async function runDeployment(options: DeploymentOptions): Promise<DeploymentResult> {
+  const { registrations, parallel } = options;
+  const emulator = await startEmulator({ seed: options.seed, throttle: options.throttle });
+  try {
+    return await withHost(emulator, async (h) => {
+      const hostIdleKiB = peakMemoryKiB(h.pid());
+      const log = emulator.requests;
+      const ctx: PhaseContext = { log, hostPid: h.pid(), parallel };
+
+      const previewNew = await phase(ctx, registrations, (r) => preview(h, r.name, r.inputs), (s) => s.kind);
+      const first = await phase(ctx, registrations, (r) => up(h, r.name, r.inputs), (s) => s.step);
+      // Later phases work on what the first apply put in state; a failed resource has no state.
+      const applied = first.values.flatMap((v, i) => (v === undefined ? [] : [{ registration: registrations[i], state: v.state }]));
+      const noChange = await phase(ctx, applied, (a) => up(h, a.registration.name, a.registration.inputs, a.state), (s) => s.step);
+      const refreshed = await phase(ctx, applied, (a) => refresh(h, a.state), () => undefined);
+      const after = applied.flatMap((a, i) => {
+        const state = refreshed.values[i];
+        return state ? [{ registration: a.registration, state }] : [];
+      });
+      const previewAfter = await phase(ctx, after, (a) => preview(h, a.registration.name, a.registration.inputs, a.state), (s) => s.kind);
+
+      const states = after.map((a) => a.state);
+      return {
+        previewNew: previewNew.result,
+        firstApply: first.result,
+        noChange: noChange.result,
+        refresh: refreshed.result,
+        previewAfter: previewAfter.result,
+        tokenRequests: log.filter((r) => r.route === "token" && r.status === 200).length,
+        // What the engine keeps per resource: its inputs and its outputs, `__provider` in both.
+        stateBytes: states.map(stateBytesOf),
+        stateProviderBytes: states.map(
+          (s) => Buffer.byteLength(JSON.stringify(s.inputs.__provider ?? "")) + Buffer.byteLength(JSON.stringify(s.outputs.__provider ?? "")),
+        ),
+        hostIdleKiB,
+        hostPeakKiB: peakMemoryKiB(h.pid()),
+      };
+    });
+  } finally {
+    await emulator.close();
+  }
+}
+
+/**
+ * State bytes of one resource, applied and refreshed on a host of its own, for a variant of the
+ * declaration that needs the emulator's address (its webhook receiver) before it is registered.
+ */
+export async function stateBytesOfOne(seed: DataAction[], register: (webhookUrl: string) => Promise<Registration>): Promise<number> {
+  const emulator = await startEmulator({ seed });
+  try {
+    const registration = await register(emulator.webhookUrl);
+    return await withHost(emulator, async (host) => {
+      const { state } = await up(host, registration.name, registration.inputs);
+      return stateBytesOf((await refresh(host, state)) ?? state);
+    });
+  } finally {
     await emulator.close();
   }
 }

@@ -60,6 +60,11 @@ export function declareResources(pkg: Package, count: number): pulumi.CustomReso
   return Array.from({ length: count }, (_, i) => new pkg.CxoneDateAction(resourceName(i), declarationArgs(i)));
 }
 
+/** Resource 0 as a user with a scheduler would declare it: notified at `webhookUrl` after each apply. */
+export function declareWithWebhook(pkg: Package, webhookUrl: string): pulumi.CustomResource[] {
+  return [new pkg.CxoneDateAction(resourceName(0), { ...declarationArgs(0), webhookUrl })];
+}
+
 /**
  * The dateProcessing resource i asks for, computed with the package's own function; the
  * original design's client (bench-baseline.ts) writes exactly this.

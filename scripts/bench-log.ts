@@ -51,8 +51,12 @@ export function acceptedApiRequests(f: LogFigures): number {
  * for its token. 429 answers take no token, so only accepted requests count.
  */
 export function throttleFloorMs(records: readonly RecordedRequest[], burst: number, ratePerS: number): number {
-  const charged = records.filter((r) => THROTTLED_ROUTES.has(r.route) && r.status !== 429 && r.status !== 0).length;
-  return (Math.max(0, charged - burst) * 1000) / ratePerS;
+  return (Math.max(0, chargedRequests(records) - burst) * 1000) / ratePerS;
+}
+
+/** Requests that took a token from the throttle's bucket: answered, on a throttled route, not 429. */
+export function chargedRequests(records: readonly RecordedRequest[]): number {
+  return records.filter((r) => THROTTLED_ROUTES.has(r.route) && r.status !== 429 && r.status !== 0).length;
 }
 
 export interface Silence {

@@ -10,15 +10,19 @@
  *
  * Loopback only: the emulator listens on 127.0.0.1 and the host is driven over gRPC there.
  */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { startEmulator, type ThrottleSpec } from "../provider/emulator";
+import { startEmulator } from "../provider/emulator";
+import { REPO_ROOT } from "../test/helpers/host";
 import { compiledPackage, runProgram } from "../test/helpers/program";
 import { runBaseline, type BaselineResult } from "./bench-baseline";
 import { measureCompute, type ComputeFigures } from "./bench-compute";
-import { liveHostPids, runDeployment, type DeploymentResult, type PhaseResult } from "./bench-deployment";
-import { declareResources, desiredDateProcessing, resourceName, seedActions } from "./bench-fixtures";
-import { acceptedApiRequests, firstThrottleMs, logFigures, silences, throttleFloorMs, timeline } from "./bench-log";
+import { liveHostPids, runDeployment, stateBytesOfOne, type DeploymentResult, type PhaseResult } from "./bench-deployment";
+import { declareResources, declareWithWebhook, desiredDateProcessing, resourceName, seedActions } from "./bench-fixtures";
+import { acceptedApiRequests, chargedRequests, firstThrottleMs, logFigures, silences, throttleFloorMs, timeline } from "./bench-log";
 import { NONE, cell, misses, renderTable, type Cell, type Row } from "./bench-table";
 
 const TARGETS = {
@@ -28,19 +32,23 @@ const TARGETS = {
   timeRatio: 1.15, // first apply wall time / the throttle's floor
   throttledShare: 0.1, // 429 answers per resource
   stateBytes: 6 * 1024, // JSON of inputs + outputs per resource
-  computeCallsPerS: 50_000,
+  computeCallsPerS: 50_000, // computeDateManipulation calls per CPU-second
 };
 const LARGE_FACTOR = 4; // the second deployment has 4N resources, on a fresh host
-const WATCHDOG_MS = 10 * 60_000; // the whole run; at defaults it takes about two minutes
+const WATCHDOG_MIN_MS = 10 * 60_000; // the whole run at least; at the defaults it takes about 1.5 minutes
+// Accepted requests of the whole run per resource: first applies (2 each) and refreshes (1 each)
+// at N and 4N, and the original design's 2 each at N.
+const REQUESTS_PER_N = 2 + 1 + 2 + LARGE_FACTOR * (2 + 1);
 
 interface Args {
   resources: number;
   parallel: number;
   rate: number;
+  burst: number;
 }
 
 function readArgs(): Args {
-  const usage = "usage: npm run bench -- [--resources N (200)] [--parallel P (10)] [--rate R requests/s (50)]";
+  const usage = "usage: npm run bench -- [--resources N (200)] [--parallel P (10)] [--rate R requests/s (50)] [--burst B (R)]";
   let values: Record<string, string | undefined>;
   try {
     values = parseArgs({
@@ -48,6 +56,7 @@ function readArgs(): Args {
         resources: { type: "string", default: "200" },
         parallel: { type: "string", default: "10" },
         rate: { type: "string", default: "50" },
+        burst: { type: "string" },
       },
       strict: true,
     }).values;
@@ -61,14 +70,29 @@ function readArgs(): Args {
   };
   const rate = Number(values.rate);
   if (!(Number.isFinite(rate) && rate > 0)) throw new Error(`--rate must be a number above 0, got "${values.rate}"\n${usage}`);
-  return { resources: integer("resources"), parallel: integer("parallel"), rate };
+  // The emulator's default burst is one second's worth of the rate.
+  const burst = values.burst === undefined ? Math.max(1, Math.floor(rate)) : integer("burst");
+  return { resources: integer("resources"), parallel: integer("parallel"), rate, burst };
+}
+
+type Throttle = { ratePerSecond: number; burst: number };
+
+/**
+ * A short hash of the compiled provider the hosts load, so a set of figures names the code it
+ * measured (the tree has no commit to name while it changes).
+ */
+function distFingerprint(): string {
+  const dir = path.join(REPO_ROOT, "dist", "provider");
+  const hash = createHash("sha256");
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) hash.update(file).update(readFileSync(path.join(dir, file)));
+  return hash.digest("hex").slice(0, 12);
 }
 
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const fixed = (n: number, digits = 2) => n.toFixed(digits);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
 const mib = (k: number | null) => (k === null ? "n/a" : `${(k / 1024).toFixed(1)} MiB`);
+const count = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** Requests per resource in a phase that should make none: every request counts, 429s included. */
 function noRequests(p: PhaseResult): Cell {
@@ -78,6 +102,7 @@ function noRequests(p: PhaseResult): Cell {
 
 /** Accepted API requests per resource, with the 429 answers on top shown apart. */
 function perResource(records: PhaseResult["records"], resources: number, target: number): Cell {
+  if (resources === 0) return cell("no resources");
   const f = logFigures(records);
   const accepted = acceptedApiRequests(f) / resources;
   const throttled = (f.throttled - f.throttledByRoute.token) / resources;
@@ -90,22 +115,28 @@ function throttledCell(records: PhaseResult["records"], resources: number): Cell
   return cell(`${n} (${fixed((100 * n) / resources, 1)}% of resources)`, n <= TARGETS.throttledShare * resources);
 }
 
-function ratio(records: PhaseResult["records"], wallMs: number, throttle: Required<Pick<ThrottleSpec, "ratePerSecond" | "burst">>): { cell: Cell; floorMs: number } {
+/** Wall time over the throttle's floor; no verdict when every request fitted in the burst. */
+function ratio(records: PhaseResult["records"], wallMs: number, throttle: Throttle): Cell {
   const floorMs = throttleFloorMs(records, throttle.burst, throttle.ratePerSecond);
-  if (floorMs === 0) return { cell: cell(`${seconds(wallMs)}; floor 0 (all within the burst)`), floorMs };
+  if (floorMs === 0) return cell(`${seconds(wallMs)}; floor 0 (all within the burst)`);
   const r = wallMs / floorMs;
-  return { cell: cell(`${seconds(wallMs)} / ${seconds(floorMs)} = ${fixed(r)}`, r <= TARGETS.timeRatio), floorMs };
+  return cell(`${seconds(wallMs)} / ${seconds(floorMs)} = ${fixed(r)}`, r <= TARGETS.timeRatio);
 }
 
 function failedCell(failed: number): Cell {
   return cell(String(failed), failed === 0);
 }
 
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
 function stateCell(d: DeploymentResult): Cell {
   if (d.stateBytes.length === 0) return cell("no state");
-  const mean = d.stateBytes.reduce((a, b) => a + b, 0) / d.stateBytes.length;
   const max = Math.max(...d.stateBytes);
-  return cell(`${kib(mean)} mean, ${kib(max)} max`, max <= TARGETS.stateBytes);
+  return cell(`${Math.round(mean(d.stateBytes))} B mean, ${max} B max`, max <= TARGETS.stateBytes);
+}
+
+function memoryCell(d: DeploymentResult): Cell {
+  return cell(`${mib(d.hostPeakKiB)} (idle host ${mib(d.hostIdleKiB)})`);
 }
 
 function tokenCell(n: number): Cell {
@@ -114,9 +145,10 @@ function tokenCell(n: number): Cell {
 
 interface Run {
   args: Args;
-  throttle: { ratePerSecond: number; burst: number };
+  throttle: Throttle;
   compute: ComputeFigures;
   providerBytes: number;
+  webhookStateBytes: number; // resource 0 declared with a webhookUrl, applied alone
   main: DeploymentResult;
   large: DeploymentResult;
   baseline: BaselineResult & { records: PhaseResult["records"]; tokenRequests: number };
@@ -125,9 +157,6 @@ interface Run {
 function rows(run: Run): Row[] {
   const { args, throttle, main, large, baseline } = run;
   const N = args.resources;
-  const mainRatio = ratio(main.firstApply.records, main.firstApply.wallMs, throttle);
-  const largeRatio = ratio(large.firstApply.records, large.firstApply.wallMs, throttle);
-  const baseRatio = ratio(baseline.records, baseline.wallMs, throttle);
   const growth =
     main.hostPeakKiB === null || large.hostPeakKiB === null
       ? cell("n/a")
@@ -153,7 +182,13 @@ function rows(run: Run): Row[] {
       baseline: throttledCell(baseline.records, N),
     },
     { figure: "first apply: failed resources", target: "0", main: failedCell(main.firstApply.failed), large: failedCell(large.firstApply.failed), baseline: failedCell(baseline.failed) },
-    { figure: "first apply: wall time / throttle floor", target: `<= ${TARGETS.timeRatio}`, main: mainRatio.cell, large: largeRatio.cell, baseline: baseRatio.cell },
+    {
+      figure: "first apply: wall time / throttle floor",
+      target: `<= ${TARGETS.timeRatio}`,
+      main: ratio(main.firstApply.records, main.firstApply.wallMs, throttle),
+      large: ratio(large.firstApply.records, large.firstApply.wallMs, throttle),
+      baseline: ratio(baseline.records, baseline.wallMs, throttle),
+    },
     { figure: "apply, no change: requests/resource", target: "0", main: noRequests(main.noChange), large: noRequests(large.noChange), baseline: NONE },
     {
       figure: "refresh: accepted API requests/resource",
@@ -163,14 +198,30 @@ function rows(run: Run): Row[] {
       baseline: NONE,
     },
     { figure: "preview after refresh (check+diff): requests/resource", target: "0", main: noRequests(main.previewAfter), large: noRequests(large.previewAfter), baseline: NONE },
-    { figure: "state bytes/resource (inputs+outputs, __provider incl.)", target: `<= ${kib(TARGETS.stateBytes)}`, main: stateCell(main), large: stateCell(large), baseline: NONE },
+    {
+      figure: "state bytes/resource (inputs+outputs, __provider incl.)",
+      target: `<= ${TARGETS.stateBytes} B (6 KiB)`,
+      main: stateCell(main),
+      large: stateCell(large),
+      baseline: NONE,
+    },
+    {
+      figure: "state bytes, resource 1 plus a webhookUrl",
+      target: `<= ${TARGETS.stateBytes} B (6 KiB)`,
+      main: cell(`${run.webhookStateBytes} B`, run.webhookStateBytes <= TARGETS.stateBytes),
+      large: NONE,
+      baseline: NONE,
+    },
     { figure: "__provider bytes (in inputs and in outputs)", target: "-", main: cell(`${run.providerBytes} B`), large: cell(`${run.providerBytes} B`), baseline: NONE },
-    { figure: "provider host peak memory (VmHWM)", target: "-", main: cell(mib(main.hostPeakKiB)), large: cell(mib(large.hostPeakKiB)), baseline: NONE },
+    { figure: "provider host peak memory (VmHWM)", target: "-", main: memoryCell(main), large: memoryCell(large), baseline: NONE },
     { figure: "host memory growth, 4N vs N", target: "-", main: NONE, large: growth, baseline: NONE },
     {
-      figure: "computeDateManipulation calls/s, one core",
+      figure: "computeDateManipulation calls per CPU-second",
       target: `>= ${TARGETS.computeCallsPerS.toLocaleString("en-US")}`,
-      main: cell(Math.round(run.compute.callsPerS).toLocaleString("en-US"), run.compute.callsPerS >= TARGETS.computeCallsPerS),
+      main: cell(
+        `${count(run.compute.callsPerCpuS)} (wall: ${count(run.compute.callsPerWallS)}/s, ${Math.round(100 * run.compute.cpuShare)}% of a core)`,
+        run.compute.callsPerCpuS >= TARGETS.computeCallsPerS,
+      ),
       large: NONE,
       baseline: NONE,
     },
@@ -187,7 +238,7 @@ function details(label: string, records: PhaseResult["records"], startedAtMs: nu
   const f = logFigures(records);
   const quiet = silences(records);
   const first = firstThrottleMs(records, startedAtMs);
-  const charged = records.filter((r) => r.route !== "webhook" && r.route !== "other" && r.status !== 429 && r.status !== 0).length;
+  const charged = chargedRequests(records);
   const lines = [
     `${label}: ${seconds(wallMs)} wall; ${f.total} requests (${charged} accepted: token ${f.accepted.token}, list ${f.accepted.list}, ` +
       `get ${f.accepted.get}, put ${f.accepted.put}; ${f.throttled} answered 429: list ${f.throttledByRoute.list}, get ${f.throttledByRoute.get}, ` +
@@ -213,7 +264,7 @@ function report(run: Run): void {
   const table = rows(run);
   console.log(renderTable(table, headers));
   console.log("");
-  console.log("Request log, first apply (throttle: token bucket, burst = rate; 429 answers take no token):");
+  console.log(`Request log, first apply (throttle: token bucket of ${run.throttle.burst}, refilled at ${run.throttle.ratePerSecond}/s; a 429 takes no token):`);
   for (const line of [
     ...details(`  this provider, N=${N}`, main.firstApply.records, main.firstApply.startedAtMs, main.firstApply.wallMs, run, main.firstApply.errors),
     ...details(`  this provider, 4N=${LARGE_FACTOR * N}`, large.firstApply.records, large.firstApply.startedAtMs, large.firstApply.wallMs, run, large.firstApply.errors),
@@ -231,13 +282,22 @@ function report(run: Run): void {
       ["refresh", d.refresh],
       ["preview after refresh", d.previewAfter],
     ];
-    console.log(`  ${label}: ${phases.map(([name, p]) => `${name} ${steps(p)} ${seconds(p.wallMs)}${p.failed > 0 ? ` (${p.failed} failed)` : ""}`).join("; ")}`);
+    console.log(`  ${label}:`);
+    for (const [name, p] of phases) {
+      const cpu = p.hostCpuMs === null || p.resources === 0 ? "" : `, host CPU ${fixed(p.hostCpuMs / p.resources, 1)} ms/resource`;
+      console.log(`    ${name}: ${steps(p)}; ${seconds(p.wallMs)} wall${cpu}${p.failed > 0 ? `; ${p.failed} failed` : ""}`);
+    }
+    if (d.stateProviderBytes.length > 0) {
+      const share = mean(d.stateProviderBytes) / mean(d.stateBytes);
+      console.log(`    state: ${Math.round(mean(d.stateBytes))} B mean per resource, of which __provider (JSON-escaped, in inputs and outputs) ${Math.round(mean(d.stateProviderBytes))} B = ${Math.round(100 * share)}%`);
+    }
     const refreshLog = logFigures(d.refresh.records);
     if (refreshLog.throttled > 0) console.log(`    refresh met ${refreshLog.throttled} 429 answers`);
     for (const e of [...d.noChange.errors, ...d.refresh.errors, ...d.previewAfter.errors]) console.log(`    error: ${e}`);
   }
   console.log(
-    `computeDateManipulation: ${run.compute.specs} specs in rotation; rounds (calls/s): ${run.compute.rounds.map((r) => Math.round(r).toLocaleString("en-US")).join(", ")}; median reported`,
+    `computeDateManipulation: ${run.compute.specs} specs in rotation; rounds (calls per CPU-s / per wall-s): ` +
+      `${run.compute.rounds.map((r) => `${count(r.perCpuS)}/${count(r.perWallS)}`).join(", ")}; medians reported`,
   );
   const missed = misses(table, [headers[2], headers[3], headers[4]]);
   const passed = table.reduce((n, r) => n + [r.main, r.large, r.baseline].filter((c) => c.verdict === "PASS").length, 0);
@@ -246,14 +306,36 @@ function report(run: Run): void {
   for (const m of missed) console.log(`  MISS: ${m}`);
 }
 
+/**
+ * Ends the run, and the hosts it started (by pid), if it takes ten times the throttle's floor
+ * for all of its requests (at least WATCHDOG_MIN_MS): every loop is bounded, but a stuck
+ * host or socket must not keep a bench running.
+ */
+function startWatchdog(args: Args): void {
+  const limitMs = Math.max(WATCHDOG_MIN_MS, (10 * REQUESTS_PER_N * args.resources * 1000) / args.rate);
+  setTimeout(() => {
+    console.error(`bench: still running after ${Math.round(limitMs / 60_000)} minutes; stopping the provider hosts it started`);
+    for (const pid of liveHostPids) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+    }
+    process.exit(1);
+  }, limitMs).unref();
+}
+
 async function main(): Promise<void> {
   const args = readArgs();
+  startWatchdog(args);
   const N = args.resources;
-  // The emulator's default burst is one second's worth; named here so the floor uses the same figure.
-  const throttle = { ratePerSecond: args.rate, burst: Math.max(1, Math.floor(args.rate)) };
+  // Passed to the emulator explicitly, so the floor is computed with the very burst it applies.
+  const throttle = { ratePerSecond: args.rate, burst: args.burst };
   const cpus = os.cpus();
   console.log(`Machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}`);
-  console.log(`Node ${process.version}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  const build = distFingerprint();
+  console.log(`Node ${process.version}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; dist/provider build ${build}`);
   console.log(
     `Run: N=${N} resources, parallel=${args.parallel}, throttle ${args.rate} requests/s with burst ${throttle.burst}; ` +
       "the first apply is measured once, with the throttle on, for both its request counts and its time.",
@@ -293,30 +375,20 @@ async function main(): Promise<void> {
   progress(`deployment of 4N=${LARGE_FACTOR * N} on a fresh host (first apply about ${Math.ceil((2 * LARGE_FACTOR * N) / args.rate)} s)`);
   const large = await runDeployment({ registrations, seed: seedActions(LARGE_FACTOR * N), throttle, parallel: args.parallel });
 
-  report({ args, throttle, compute, providerBytes, main: mainRun, large, baseline });
+  progress("state of one resource declared with a webhookUrl");
+  const webhookStateBytes = await stateBytesOfOne(seedActions(1), async (webhookUrl) => {
+    const [registration] = await runProgram(() => declareWithWebhook(pkg, webhookUrl));
+    return registration;
+  });
+
+  report({ args, throttle, compute, providerBytes, webhookStateBytes, main: mainRun, large, baseline });
   console.log(`Load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  // Each host loads dist/ when it starts; a rebuild meanwhile means the figures mix two builds.
+  const after = distFingerprint();
+  if (after !== build) console.log(`WARNING: dist/provider changed during the run (${build} -> ${after}); run again for figures of one build.`);
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`bench: still running after ${WATCHDOG_MS / 60_000} minutes; stopping the provider hosts it started and exiting`);
-  for (const pid of liveHostPids) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-  }
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
-
-main().then(
-  () => {
-    // setMocks leaves Pulumi's runtime state behind; nothing else is pending once the report is out.
-    process.exit(0);
-  },
-  (error) => {
-    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+main().catch((error) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

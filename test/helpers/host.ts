@@ -199,7 +199,7 @@ export class ProviderHost {
     await this.call("delete", request);
   }
 
-  /** Peak resident memory of the host process in bytes, from /proc (Linux). */
+  /** The host process's pid (for /proc figures such as VmHWM). */
   pid(): number {
     return this.child.pid as number;
   }

@@ -9,7 +9,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { Agent, request } from "undici";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../provider/emulator";
 import type { DataAction, DateProcessing } from "../provider/types";
-import { inPool } from "./bench-deployment";
+import { settleInPool } from "./bench-deployment";
 
 const RETRIES_ON_429 = 3; // the original design's count
 const RETRY_AFTER_ABSENT_MS = 1_000; // its wait when a 429 names no Retry-After
@@ -99,7 +99,7 @@ export async function runBaseline(baseUrl: string, tokenUrl: string, items: read
   const started = performance.now();
   try {
     await client.fetchToken();
-    const settled = await inPool(items, parallel, (item) => client.apply(item));
+    const settled = await settleInPool(items, parallel, (item) => client.apply(item));
     const failures = settled.flatMap((s) => (s.ok ? [] : [s.error instanceof Error ? s.error.message : String(s.error)]));
     return { wallMs: performance.now() - started, startedAtMs, failed: failures.length, errors: failures.slice(0, ERRORS_KEPT) };
   } finally {

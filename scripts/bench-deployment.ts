@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator";
 import type { DataAction } from "../provider/types";
-import { preview, refresh, up, type ResourceState, type StepKind } from "../test/helpers/engine";
+import { inPool, preview, refresh, up, type ResourceState, type StepKind } from "../test/helpers/engine";
 import { makeProgramDir, ProviderHost } from "../test/helpers/host";
 import type { Registration } from "../test/helpers/program";
 
@@ -48,21 +48,13 @@ export const liveHostPids = new Set<number>();
 type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 /** Runs `run` over `items`, `size` at a time, in order; every item settles, none is skipped. */
-export async function inPool<T, R>(items: readonly T[], size: number, run: (item: T) => Promise<R>): Promise<Settled<R>[]> {
-  const results: Settled<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      try {
-        results[index] = { ok: true, value: await run(items[index]) };
-      } catch (error) {
-        results[index] = { ok: false, error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-  return results;
+export function settleInPool<T, R>(items: readonly T[], size: number, run: (item: T) => Promise<R>): Promise<Settled<R>[]> {
+  return inPool(items, size, (item) =>
+    run(item).then(
+      (value): Settled<R> => ({ ok: true, value }),
+      (error: unknown): Settled<R> => ({ ok: false, error }),
+    ),
+  );
 }
 
 /** Peak resident set size of a process in KiB, from /proc (Linux only). */
@@ -110,7 +102,7 @@ async function phase<T, R>(
   const cpuBefore = cpuTimeMs(ctx.hostPid);
   const startedAtMs = Date.now();
   const started = performance.now();
-  const settled = await inPool(items, ctx.parallel, run);
+  const settled = await settleInPool(items, ctx.parallel, run);
   const wallMs = performance.now() - started;
   const cpuAfter = cpuTimeMs(ctx.hostPid);
   const steps: Partial<Record<StepKind, number>> = {};

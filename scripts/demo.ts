@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from "../provider/emulator";
 import type { DataAction } from "../provider/types";
-import { preview, up, type ResourceState } from "../test/helpers/engine";
+import { inPool, preview, up, type ResourceState } from "../test/helpers/engine";
 import { makeProgramDir, ProviderHost, REPO_ROOT } from "../test/helpers/host";
 import { runProgram } from "../test/helpers/program";
 
@@ -56,19 +56,6 @@ function runWithCli(emulator: Emulator): void {
   }
 }
 
-async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await run(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-  return results;
-}
-
 /** No CLI: the same program and the same provider host, with this script as the engine. */
 async function runWithHost(emulator: Emulator): Promise<void> {
   console.log("The Pulumi CLI is not on PATH: running WITHOUT the CLI.");
@@ -96,7 +83,7 @@ async function runWithHost(emulator: Emulator): Promise<void> {
 
     emulator.reset();
     console.log(`\nApply (pulumi up --parallel ${PARALLEL}):`);
-    const states = await inBatches(registrations, PARALLEL, async (r) => (await up(host, r.name, r.inputs)).state);
+    const states = await inPool(registrations, PARALLEL, async (r) => (await up(host, r.name, r.inputs)).state);
     for (const state of states) {
       console.log(`\n  ${state.name} (${state.id}) audit:`);
       console.log(JSON.stringify(state.outputs.audit, null, 2).replace(/^/gm, "    "));
@@ -104,7 +91,7 @@ async function runWithHost(emulator: Emulator): Promise<void> {
     console.log(`\n  HTTP requests to the emulator: ${emulator.requests.length} for ${states.length} resources`);
 
     emulator.reset();
-    const again = await inBatches(registrations, PARALLEL, (r) => preview(host, r.name, r.inputs, states.find((s) => s.name === r.name) as ResourceState));
+    const again = await inPool(registrations, PARALLEL, (r) => preview(host, r.name, r.inputs, states.find((s) => s.name === r.name) as ResourceState));
     console.log(`\nSecond preview: ${again.filter((s) => s.kind === "same").length} of ${again.length} unchanged, ${emulator.requests.length} HTTP requests.`);
     console.log("\nDone. This demo ran without the Pulumi CLI; install it to run `pulumi preview` / `pulumi up` for real.");
   } finally {

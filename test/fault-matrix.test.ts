@@ -21,11 +21,10 @@ import { isDeepStrictEqual } from "node:util";
 import { DEFAULTS } from "../provider/defaults";
 import { SEED, type FaultSpec, type RecordedRequest } from "../provider/emulator";
 import type { DataAction } from "../provider/types";
-import type { ResourceState } from "./helpers/engine";
+import { inPool, type ResourceState } from "./helpers/engine";
 import {
   applyOne,
   countLeaked,
-  inPool,
   onArrival,
   requestsFor,
   restoreStore,

@@ -7,16 +7,12 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import type { Emulator } from "../provider/emulator";
 import type { DataAction } from "../provider/types";
 import { CheckFailed, destroy, preview, refresh, up, type ResourceState } from "./helpers/engine";
-import { startEmulator } from "../provider/emulator";
-import { HostError, makeProgramDir, ProviderHost, UNKNOWN } from "./helpers/host";
-import { compiledPackage, runProgram } from "./helpers/program";
+import { restoreStore, snapshotStore, startFleet, type Fleet } from "./helpers/fleet";
+import { HostError, UNKNOWN, type ProviderHost } from "./helpers/host";
 
 type Props = Record<string, unknown>;
 
-const CLIENT_ID = "host-test-client";
-const CLIENT_SECRET = `host-test-secret-${process.pid}-${Date.now()}`;
-const WEBHOOK_SECRET = `whsec-host-test-${process.pid}`;
-
+let fleet: Fleet;
 let emulator: Emulator;
 let host: ProviderHost;
 let base: Props;
@@ -41,49 +37,19 @@ async function apply(name: string, news: Props, prior?: ResourceState) {
   return result;
 }
 
-let program: { dir: string; remove(): void };
+let seed: Map<string, DataAction>;
 
 before(async () => {
-  emulator = await startEmulator({
-    clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, scopes: ["dataactions:read", "dataactions:write"] } },
-    webhookSecret: WEBHOOK_SECRET,
-  });
-  program = makeProgramDir();
-  const { CxoneDateAction } = compiledPackage();
-  const registrations = await runProgram(() => [
-    new CxoneDateAction("prod", {
-      actionName: "Production_Date_Processor",
-      sourceTimestamp: "2024-02-29T15:30:00.000Z",
-      targetTimezone: "America/New_York",
-      operation: "ADD_OFFSET",
-      offsetMinutes: 120,
-    }),
-  ]);
-  base = registrations[0].inputs;
-  seed = [...emulator.store.values()].map((a) => structuredClone(a));
-  // Credentials reach the host only as stack config, never from the test's environment.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
-  host = await ProviderHost.start({ cwd: program.dir, env });
-  await host.configure({
-    "cxone:baseUrl": emulator.url,
-    "cxone:clientId": CLIENT_ID,
-    "cxone:clientSecret": CLIENT_SECRET,
-    "cxone:webhookSecret": WEBHOOK_SECRET,
-  });
+  fleet = await startFleet("host-test");
+  ({ emulator, host, base } = fleet);
+  seed = snapshotStore(emulator);
 });
 
-// Hooks registered inside `before` would run when it ends; the file-wide teardown goes here.
-after(async () => {
-  await host?.close();
-  await emulator?.close();
-  program?.remove();
-});
+after(() => fleet?.close());
 
-let seed: DataAction[];
 beforeEach(() => {
   // Every test starts from the seeded store, so none depends on what an earlier one applied.
-  emulator.store.clear();
-  for (const action of seed) emulator.store.set(action.id, structuredClone(action));
+  restoreStore(emulator, seed);
   emulator.reset();
 });
 
@@ -333,7 +299,7 @@ describe("scale and secrets", () => {
     const tokens = emulator.issuedTokens();
     assert.ok(tokens.length > 0);
     const haystack = [...seen, ...host.stdout, ...host.stderr].join("\n");
-    for (const needle of [CLIENT_SECRET, WEBHOOK_SECRET, ...tokens]) {
+    for (const needle of [fleet.clientSecret, fleet.webhookSecret, ...tokens]) {
       assert.equal(haystack.includes(needle), false, "a secret leaked into state, logs or errors");
     }
   });

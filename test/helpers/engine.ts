@@ -74,3 +74,17 @@ export async function refresh(host: ProviderHost, state: ResourceState): Promise
 export async function destroy(host: ProviderHost, state: ResourceState): Promise<void> {
   await host.delete(state.name, state.id, state.outputs);
 }
+
+/** Runs `run` over `items` with at most `limit` at once, as `pulumi up --parallel` does; results in item order. */
+export async function inPool<T, R>(items: readonly T[], limit: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

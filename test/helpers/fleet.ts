@@ -65,20 +65,6 @@ export async function startFleet(label: string): Promise<Fleet> {
   }
 }
 
-/** Runs `run` over `items` with at most `limit` in flight, results in item order. */
-export async function inPool<T, R>(items: readonly T[], limit: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await run(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** One `pulumi up` of one new resource: recorded (fully or as a partial failure) or failed. */
 export type Outcome =
   | { kind: "ok"; name: string; state: ResourceState }

@@ -12,6 +12,7 @@ import { Agent, request } from "undici";
 import { CircuitBreaker } from "./breaker";
 import { systemClock, systemSleep } from "./clock";
 import { DEFAULTS, type Defaults } from "./defaults";
+import { editDistance } from "./distance";
 import {
   AmbiguousNameError,
   AuthenticationError,
@@ -622,19 +623,6 @@ export function closestNames(wanted: string, names: string[]): string[] {
     .filter((s) => s.loose <= maxDistance || s.contains);
   scored.sort((a, b) => a.loose - b.loose || a.exact - b.exact || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return scored.slice(0, SUGGESTIONS).map((s) => s.name);
-}
-
-/** Levenshtein distance, two rows. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import { computeDateManipulation, isValidTimeZone, type DateResult, type DateSpe
 import { explainInvalidDuration, parseIsoDuration } from "./duration";
 import { DateInputError } from "./errors";
 import type { DateProcessing } from "./types";
-import { caseCorrection, editDistance, suggestZones } from "./zones";
+import { editDistance } from "./distance";
+import { caseCorrection, suggestZones } from "./zones";
 
 /** Pulumi's unknown-value sentinel: an input whose value is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { computeDateManipulation, isValidTimeZone } from "../provider/datetime";
 import { INPUT_NAMES, UNKNOWN, checkInputs, normalizeDesired, validateInputs, type CheckFailure } from "../provider/schema";
-import { caseCorrection, editDistance, suggestZones } from "../provider/zones";
+import { editDistance } from "../provider/distance";
+import { caseCorrection, suggestZones } from "../provider/zones";
 
 /** The original design's example: valid, every optional input left out. */
 const BASE = {

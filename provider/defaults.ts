@@ -20,8 +20,9 @@ export const DEFAULTS = {
   conflictRetries: 5, // extra read-merge-PUT rounds after a 409
   maxConcurrency: 16, // HTTP requests in flight per tenant
   rateFloorPerS: 1, // requests/s below which the adaptive limiter never goes
-  rateDecrease: 0.85, // multiplier applied to the learned rate on each 429 episode
+  rateDecrease: 0.85, // multiplier: the most one 429 episode can lower a measured rate
   rateIncreasePerS: 0.05, // fraction of the rate regained per second without a 429
+  rateProbeIncreasePerS: 7, // fraction per second a rate guessed at the first 429 grows until a paced 429 measures the real one
   rateWindowMs: 1_000, // ms of accepted requests the limiter counts to learn a rate at the first 429
   throttlePauseMs: 500, // ms every caller of a tenant pauses after a 429 that names no Retry-After
   breakerThreshold: 8, // consecutive failed calls that open a tenant's breaker

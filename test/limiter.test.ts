@@ -220,6 +220,16 @@ function acquireMany(limiter: AdaptiveLimiter, n: number): Promise<Permit[]> {
   return Promise.all(Array.from({ length: n }, () => limiter.acquire()));
 }
 
+/** 6 accepted, then a 429 on a request sent at t=200 with Retry-After 1 s: the limiter guesses
+ *  5/s with a burst of 5 and pauses everyone until t=1200. */
+async function guessFivePerSecond(limiter: AdaptiveLimiter, sim: SimTime): Promise<void> {
+  const first = await acquireMany(limiter, 6);
+  for (const p of first) p.release("ok");
+  await sim.sleep(200);
+  (await limiter.acquire()).release("throttled", 1000);
+}
+
+
 test("a throttle episode: its 429s pause everyone until the latest Retry-After; when the pause ends it is judged, guessing the rate and burst once", async () => {
   const sim = new SimTime();
   const limiter = limiterIn(sim);
@@ -263,11 +273,7 @@ test("a 429 while paced measures the rate from what the server accepted since th
   const limiter = limiterIn(sim);
   await sim.run(
     (async () => {
-      // Guessed as above: 6 accepted, then a 429 on a request sent at t=200: 5/s, burst 5; pause to 1200.
-      const first = await acquireMany(limiter, 6);
-      for (const p of first) p.release("ok");
-      await sim.sleep(200);
-      (await limiter.acquire()).release("throttled", 1000);
+      await guessFivePerSecond(limiter, sim); // guessed 5/s, burst 5; pause to 1200
       const grantedAt: number[] = [];
       for (let i = 0; i < 14; i++) {
         (await limiter.acquire()).release("ok");
@@ -293,10 +299,7 @@ test("a 429 on the first requests after a pause, before the burst the server ref
   const limiter = limiterIn(sim);
   await sim.run(
     (async () => {
-      const first = await acquireMany(limiter, 6);
-      for (const p of first) p.release("ok");
-      await sim.sleep(200);
-      (await limiter.acquire()).release("throttled", 1000); // 5/s, burst 5; pause to 1200
+      await guessFivePerSecond(limiter, sim); // guessed 5/s, burst 5; pause to 1200
       // One after another, 10 ms apart, so none of them was sent alongside the rejected one.
       for (let i = 0; i < 3; i++) {
         (await limiter.acquire()).release("ok");
@@ -444,10 +447,7 @@ test("a guessed rate grows by probeIncreasePerS until measured; a measured one, 
   const limiter = limiterIn(sim, { probeIncreasePerS: 1, increasePerS: 0.05, decrease: 0.5 });
   await sim.run(
     (async () => {
-      const first = await acquireMany(limiter, 6);
-      for (const p of first) p.release("ok");
-      await sim.sleep(200);
-      (await limiter.acquire()).release("throttled", 1000); // guessed 5/s, burst 5; pause to 1200
+      await guessFivePerSecond(limiter, sim); // guessed 5/s, burst 5; pause to 1200
       await sim.sleep(3000);
       assert.ok(Math.abs((limiter.snapshot().ratePerS as number) - 5 * 2 ** 2) < 1e-9, "two quiet seconds double a guessed rate twice");
       // A paced throttle: 25 accepted from t=3200 (the burst at once, then paced), the next rejected at t=4200.

@@ -22,6 +22,7 @@ import {
   NotFoundError,
   PermissionError,
   TransientError,
+  UnconfirmedWriteError,
   ValidationError,
 } from "./errors";
 import { AdaptiveLimiter } from "./limiter";
@@ -230,8 +231,17 @@ export class CxoneClient {
           // holds what we wanted, the write succeeded and must be recorded as such. The read-back
           // is recovery from the failed attempts, counted as a retry.
           tally.retries++;
-          const after = await this.get(id, tally).catch(() => null);
-          if (after !== null && mutate(after) === null) return { action: after, putSkipped: false, conflicts };
+          let after: DataAction;
+          try {
+            after = await this.get(id, tally);
+          } catch (readError) {
+            throw new UnconfirmedWriteError(
+              `${error.message} Reading the action back failed too (${(readError as Error).message}), so the write ` +
+                "may or may not have reached CXone.",
+              { method: "PUT", path: actionPath(id), cause: error },
+            );
+          }
+          if (mutate(after) === null) return { action: after, putSkipped: false, conflicts };
           throw error;
         }
         if (!(error instanceof ConflictError)) throw error;

@@ -84,6 +84,13 @@ export class TransientError extends CxoneError {
   }
 }
 
+/** A PUT got no answer and the read-back failed too: CXone may or may not hold the write. */
+export class UnconfirmedWriteError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_UNCONFIRMED", message, details);
+  }
+}
+
 /** The tenant's circuit breaker is open: calls fail fast until the trial call. */
 export class CircuitOpenError extends CxoneError {
   constructor(message: string) {

@@ -11,7 +11,7 @@ import { systemClock, systemSleep } from "./clock";
 import { requireCredentials, resolveSettings, type ConfigSource } from "./config";
 import { tzdbVersion } from "./datetime";
 import { DEFAULTS } from "./defaults";
-import { InputError, NotFoundError, PartialApplyError } from "./errors";
+import { InputError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "./errors";
 import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";
 import type { DataAction, DateProcessing, Tally } from "./types";
 import { deliverWebhook, type WebhookResult } from "./webhook";
@@ -117,21 +117,25 @@ interface Applied {
   original: OwnedState;
 }
 
+/** What one apply learned before it ended, so a failed write can still be recorded. */
+interface Seen {
+  original?: OwnedState;
+}
+
 /** Read-modify-write of one action; `current` is the entity the list already returned. */
-async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, current?: DataAction): Promise<Applied> {
-  let original: OwnedState | undefined;
+async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, seen: Seen, current?: DataAction): Promise<Applied> {
   const result = await api.modify(
     id,
     (live) => {
       // What was live before this apply, captured from the first read only: a 409 round
       // reads our competitor's write, which is not what `restore` should put back.
-      original ??= ownedOf(live);
+      seen.original ??= ownedOf(live);
       return ownedEquals(live, owned) ? null : mergeOwned(live, owned);
     },
     tally,
     current,
   );
-  return { action: result.action, putSkipped: result.putSkipped, original: original ?? ownedOf(result.action) };
+  return { action: result.action, putSkipped: result.putSkipped, original: seen.original ?? ownedOf(result.action) };
 }
 
 async function notify(webhookUrl: string | null, requestId: string, payload: unknown): Promise<WebhookResult> {
@@ -151,30 +155,57 @@ async function notify(webhookUrl: string | null, requestId: string, payload: unk
   });
 }
 
-/** Shared tail of create and update: webhook, audit record, outputs, partial failure. */
-async function finish(operation: "create" | "update", news: Props, desired: ReturnType<typeof desiredFrom>, applied: Applied, original: OwnedState, tally: Tally, startedAt: number) {
-  const requestId = randomUUID();
-  const actionId = applied.action.id;
+type Desired = ReturnType<typeof desiredFrom>;
+
+/** The audit record's fields known before the webhook runs. */
+function auditBase(operation: "create" | "update", desired: Desired, actionId: string, tally: Tally, putSkipped: boolean, startedAt: number) {
   const written = desired.owned.dateProcessing.computedValue;
-  const base = {
-    requestId,
+  return {
+    requestId: randomUUID(),
     operation,
     appliedAt: new Date(systemClock.now()).toISOString(),
     actionId,
     inputTimestamp: desired.value.sourceTimestamp,
     outputTimestamp: written,
-    latencyMs: 0,
+    latencyMs: systemClock.now() - startedAt,
     httpRequests: tally.httpRequests,
     retries: tally.retries,
-    putSkipped: applied.putSkipped,
+    putSkipped,
     accuracyValid: accuracyValid(desired.value, desired.computed, written),
     tzdbVersion: tzdbVersion(),
   };
-  const webhook = await notify(desired.value.webhookUrl, requestId, {
-    type: "cxone.dateaction.applied",
+}
+
+/** The outputs recorded in state; `applied` null means what CXone holds is not known. */
+function outputsOf(news: Props, desired: Desired, actionId: string, applied: OwnedState | null, original: OwnedState | null, audit: AuditRecord): Props {
+  const { __provider: _provider, ...inputs } = news;
+  return { ...inputs, actionId, ...desired.computed, applied, original, audit };
+}
+
+/**
+ * A write whose outcome is unknown still goes into state, as a partial failure with `applied`
+ * unknown: nothing CXone may hold is left unrecorded, and the next `pulumi up` reads the action
+ * and finishes (diff always reports a change while `applied` is unknown).
+ */
+function unconfirmed(error: unknown, operation: "create" | "update", news: Props, desired: Desired, actionId: string, seen: Seen, tally: Tally, startedAt: number): unknown {
+  if (!(error instanceof UnconfirmedWriteError)) return error;
+  const audit: AuditRecord = {
+    ...auditBase(operation, desired, actionId, tally, false, startedAt),
+    webhook: { delivered: false, status: null, attempts: 0, error: "not sent: the write is unconfirmed" },
+    status: "PARTIAL",
+  };
+  return new PartialApplyError(
+    `${error.message} It is recorded as unconfirmed; run \`pulumi up\` again to read the action and finish the apply.`,
     actionId,
-    audit: { ...base, latencyMs: systemClock.now() - startedAt },
-  });
+    outputsOf(news, desired, actionId, null, seen.original ?? null, audit),
+  );
+}
+
+/** Shared tail of create and update: webhook, audit record, outputs, partial failure. */
+async function finish(operation: "create" | "update", news: Props, desired: Desired, applied: Applied, tally: Tally, startedAt: number) {
+  const actionId = applied.action.id;
+  const base = auditBase(operation, desired, actionId, tally, applied.putSkipped, startedAt);
+  const webhook = await notify(desired.value.webhookUrl, base.requestId, { type: "cxone.dateaction.applied", actionId, audit: base });
   const failedDelivery = desired.value.webhookUrl !== null && !webhook.delivered;
   const audit: AuditRecord = {
     ...base,
@@ -182,15 +213,7 @@ async function finish(operation: "create" | "update", news: Props, desired: Retu
     webhook,
     status: failedDelivery ? "PARTIAL" : "SUCCESS",
   };
-  const { __provider: _provider, ...inputs } = news;
-  const outs: Props = {
-    ...inputs,
-    actionId,
-    ...desired.computed,
-    applied: ownedOf(applied.action),
-    original,
-    audit,
-  };
+  const outs = outputsOf(news, desired, actionId, ownedOf(applied.action), applied.original, audit);
   if (failedDelivery && desired.value.webhookRequired) {
     throw new PartialApplyError(
       `Applied ${desired.value.actionName} (${actionId}) but the required webhook was not delivered after ` +
@@ -211,8 +234,11 @@ export async function create(news: Props) {
   // Adopting by name is this resource's import: nothing is ever created in CXone.
   const listed = desired.value.actionId === null ? await api.findByName(desired.value.actionName, tally) : undefined;
   const id = desired.value.actionId ?? (listed as DataAction).id;
-  const applied = await applyTo(api, id, desired.owned, tally, listed);
-  const outs = await finish("create", news, desired, applied, applied.original, tally, startedAt);
+  const seen: Seen = {};
+  const applied = await applyTo(api, id, desired.owned, tally, seen, listed).catch((error: unknown) => {
+    throw unconfirmed(error, "create", news, desired, id, seen, tally, startedAt);
+  });
+  const outs = await finish("create", news, desired, applied, tally, startedAt);
   return { id: applied.action.id, outs };
 }
 
@@ -223,18 +249,23 @@ export async function update(id: string, olds: Props, news: Props) {
   const tally: Tally = { httpRequests: 0, retries: 0 };
   // The action id of record is the output: an action re-resolved after a 404 keeps the resource's id.
   const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
+  // `restore` puts back what was live before the FIRST apply, kept in state since then.
+  const seen: Seen = { original: storedOwned(olds.original) };
   let applied: Applied;
-  let original = storedOwned(olds.original);
   try {
-    applied = await applyTo(api, storedId, desired.owned, tally);
+    applied = await applyTo(api, storedId, desired.owned, tally, seen);
   } catch (error) {
-    if (!(error instanceof NotFoundError) || error.status !== 404 || desired.value.actionId !== null) throw error;
+    if (!(error instanceof NotFoundError) || error.status !== 404 || desired.value.actionId !== null) {
+      throw unconfirmed(error, "update", news, desired, storedId, seen, tally, startedAt);
+    }
     // Deleted out of band: resolve the name once more; what we saved for `restore` was another action's.
     const listed = await api.findByName(desired.value.actionName, tally);
-    applied = await applyTo(api, listed.id, desired.owned, tally, listed);
-    original = undefined;
+    seen.original = undefined;
+    applied = await applyTo(api, listed.id, desired.owned, tally, seen, listed).catch((e: unknown) => {
+      throw unconfirmed(e, "update", news, desired, listed.id, seen, tally, startedAt);
+    });
   }
-  return { outs: await finish("update", news, desired, applied, original ?? applied.original, tally, startedAt) };
+  return { outs: await finish("update", news, desired, applied, tally, startedAt) };
 }
 
 export async function read(id: string, props: Props) {

@@ -195,6 +195,38 @@ describe("apply", () => {
   });
 });
 
+describe("writes without an answer", () => {
+  test("a PUT whose answers are all lost, with a failed read-back, is recorded as unconfirmed; the next up finishes", async () => {
+    // The emulator applies a dropped PUT before cutting the connection, so CXone holds the value.
+    emulator.setFaults([
+      { route: "put", kind: "drop" },
+      { route: "get", kind: "drop" },
+    ]);
+    const news = { ...base, offsetMinutes: 70 };
+    const error = (await up(host, "prod", news).then(
+      () => assert.fail("expected a partial failure"),
+      (e: unknown) => e,
+    )) as HostError & { state: ResourceState };
+    emulator.setFaults([]);
+    assert.ok(error instanceof HostError && error.initFailure, String(error));
+    record(error.message);
+    assert.match(error.message, /PUT \/api\/v2\/dataactions\/da-000123/);
+    assert.match(error.message, /pulumi up/);
+    const partial = record(error.state);
+    assert.equal(partial.id, "da-000123");
+    assert.equal(partial.outputs.applied, null, "what CXone holds is recorded as unknown");
+    assert.equal((partial.outputs.audit as Props).status, "PARTIAL");
+    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T11:40:00.000-05:00");
+
+    emulator.reset();
+    const next = await apply("prod", news, partial);
+    assert.equal(next.step, "update");
+    assert.deepEqual(requests().filter((r) => r.route !== "token").map((r) => r.route), ["get"], "read back, nothing left to write");
+    assert.equal((next.state.outputs.audit as Props).status, "SUCCESS");
+    assert.deepEqual((next.state.outputs.applied as Props).dateProcessing, live().configuration.dateProcessing);
+  });
+});
+
 describe("webhook", () => {
   test("delivered and signed after an apply, with the audit request id", async () => {
     const { state } = await apply("prod", { ...base, webhookUrl: emulator.webhookUrl, offsetMinutes: 61 });

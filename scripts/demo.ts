@@ -33,6 +33,17 @@ function runWithCli(emulator: Emulator): void {
       path.join(project, "Pulumi.yaml"),
       "name: cxone-date-demo\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
     );
+    // A project of its own, as `pulumi new` would make it: Pulumi's ts-node type-checks the
+    // program, and TypeScript's defaults (ES5 libraries) would reject it.
+    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "cxone-date-demo", private: true, main: "index.ts" }, null, 2));
+    writeFileSync(
+      path.join(project, "tsconfig.json"),
+      JSON.stringify(
+        { compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, esModuleInterop: true, skipLibCheck: true, types: ["node"] }, files: ["index.ts"] },
+        null,
+        2,
+      ),
+    );
     // The repository's node_modules holds this package (linked by `prepare`) and its dependencies.
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
     const env = {

@@ -6,6 +6,7 @@
  * file backend in a temporary directory. Without it, it drives the same program through
  * Pulumi's own dynamic-provider host, exactly as the tests do, and says so.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +19,8 @@ import { runProgram } from "../test/helpers/program";
 
 const GITOPS = path.join(REPO_ROOT, "examples", "gitops");
 const PARALLEL = 10; // operations at once, like `pulumi up --parallel 10`
+// Signs the demo's webhook deliveries; the emulator's receiver verifies them. Never printed.
+const WEBHOOK_SECRET = "demo-only-webhook-secret";
 
 function pulumiOnPath(): boolean {
   return spawnSync("pulumi", ["version"], { stdio: "ignore" }).status === 0;
@@ -58,8 +61,12 @@ function runWithCli(emulator: Emulator): void {
     pulumi("config", "set", "cxone:baseUrl", emulator.url);
     pulumi("config", "set", "cxone:clientId", EMULATOR_CLIENT_ID);
     pulumi("config", "set", "--secret", "cxone:clientSecret", EMULATOR_CLIENT_SECRET);
+    pulumi("config", "set", "--secret", "cxone:webhookSecret", WEBHOOK_SECRET);
+    pulumi("config", "set", "webhookUrl", emulator.webhookUrl);
     pulumi("preview", "--non-interactive", "--diff");
     pulumi("up", "--yes", "--non-interactive", "--parallel", String(PARALLEL));
+    const signed = emulator.deliveries.filter((d) => d.signatureValid === true).length;
+    console.log(`Webhook receiver: ${emulator.deliveries.length} deliveries, ${signed} with a valid signature`);
     pulumi("stack", "output", "applied", "--json");
     pulumi("preview", "--non-interactive", "--expect-no-changes");
   } finally {
@@ -73,6 +80,8 @@ async function runWithHost(emulator: Emulator): Promise<void> {
   console.log("The program runs under pulumi.runtime.setMocks; its resources go through Pulumi's own");
   console.log("dynamic-provider host over gRPC (check, diff, create), as `pulumi up` would drive them.\n");
 
+  // What `pulumi config set webhookUrl ...` does for the program (project "cxone-demo" under the mocks).
+  pulumi.runtime.setConfig("cxone-demo:webhookUrl", emulator.webhookUrl);
   const registrations = await runProgram(() => require(path.join(GITOPS, "index.ts")).actions);
   const program = makeProgramDir();
   const host = await ProviderHost.start({ cwd: program.dir });
@@ -81,6 +90,7 @@ async function runWithHost(emulator: Emulator): Promise<void> {
       "cxone:baseUrl": emulator.url,
       "cxone:clientId": EMULATOR_CLIENT_ID,
       "cxone:clientSecret": EMULATOR_CLIENT_SECRET,
+      "cxone:webhookSecret": WEBHOOK_SECRET,
     });
     const byName = new Map([...emulator.store.values()].map((a: DataAction) => [a.name, a]));
 
@@ -99,7 +109,10 @@ async function runWithHost(emulator: Emulator): Promise<void> {
       console.log(`\n  ${state.name} (${state.id}) audit:`);
       console.log(JSON.stringify(state.outputs.audit, null, 2).replace(/^/gm, "    "));
     }
-    console.log(`\n  HTTP requests to the emulator: ${emulator.requests.length} for ${states.length} resources`);
+    const api = emulator.requests.filter((r) => r.route !== "webhook");
+    console.log(`\n  CXone API requests: ${api.length} for ${states.length} resources (${api.map((r) => r.route).join(", ")})`);
+    const signed = emulator.deliveries.filter((d) => d.signatureValid === true).length;
+    console.log(`  Webhook receiver: ${emulator.deliveries.length} deliveries, ${signed} with a valid signature`);
 
     emulator.reset();
     const again = await inPool(registrations, PARALLEL, (r) => preview(host, r.name, r.inputs, states.find((s) => s.name === r.name) as ResourceState));
@@ -112,7 +125,7 @@ async function runWithHost(emulator: Emulator): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const emulator = await startEmulator();
+  const emulator = await startEmulator({ webhookSecret: WEBHOOK_SECRET });
   console.log(`CXone emulator listening on ${emulator.url}\n`);
   try {
     if (pulumiOnPath()) {

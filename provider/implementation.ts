@@ -187,8 +187,7 @@ function outputsOf(news: Props, desired: Desired, actionId: string, applied: Own
  * unknown: nothing CXone may hold is left unrecorded, and the next `pulumi up` reads the action
  * and finishes (diff always reports a change while `applied` is unknown).
  */
-function unconfirmed(error: unknown, operation: "create" | "update", news: Props, desired: Desired, actionId: string, seen: Seen, tally: Tally, startedAt: number): unknown {
-  if (!(error instanceof UnconfirmedWriteError)) return error;
+function unconfirmed(error: UnconfirmedWriteError, operation: "create" | "update", news: Props, desired: Desired, actionId: string, seen: Seen, tally: Tally, startedAt: number): PartialApplyError {
   const audit: AuditRecord = {
     ...auditBase(operation, desired, actionId, tally, false, startedAt),
     webhook: { delivered: false, status: null, attempts: 0, error: "not sent: the write is unconfirmed" },
@@ -199,6 +198,14 @@ function unconfirmed(error: unknown, operation: "create" | "update", news: Props
     actionId,
     outputsOf(news, desired, actionId, null, seen.original ?? null, audit),
   );
+}
+
+/** applyTo for one operation; every other error passes through unchanged. */
+function applier(api: CxoneClient, operation: "create" | "update", news: Props, desired: Desired, tally: Tally, seen: Seen, startedAt: number) {
+  return (id: string, current?: DataAction) =>
+    applyTo(api, id, desired.owned, tally, seen, current).catch((error: unknown) => {
+      throw error instanceof UnconfirmedWriteError ? unconfirmed(error, operation, news, desired, id, seen, tally, startedAt) : error;
+    });
 }
 
 /** Shared tail of create and update: webhook, audit record, outputs, partial failure. */
@@ -234,10 +241,7 @@ export async function create(news: Props) {
   // Adopting by name is this resource's import: nothing is ever created in CXone.
   const listed = desired.value.actionId === null ? await api.findByName(desired.value.actionName, tally) : undefined;
   const id = desired.value.actionId ?? (listed as DataAction).id;
-  const seen: Seen = {};
-  const applied = await applyTo(api, id, desired.owned, tally, seen, listed).catch((error: unknown) => {
-    throw unconfirmed(error, "create", news, desired, id, seen, tally, startedAt);
-  });
+  const applied = await applier(api, "create", news, desired, tally, {}, startedAt)(id, listed);
   const outs = await finish("create", news, desired, applied, tally, startedAt);
   return { id: applied.action.id, outs };
 }
@@ -251,19 +255,16 @@ export async function update(id: string, olds: Props, news: Props) {
   const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
   // `restore` puts back what was live before the FIRST apply, kept in state since then.
   const seen: Seen = { original: storedOwned(olds.original) };
+  const apply = applier(api, "update", news, desired, tally, seen, startedAt);
   let applied: Applied;
   try {
-    applied = await applyTo(api, storedId, desired.owned, tally, seen);
+    applied = await apply(storedId);
   } catch (error) {
-    if (!(error instanceof NotFoundError) || error.status !== 404 || desired.value.actionId !== null) {
-      throw unconfirmed(error, "update", news, desired, storedId, seen, tally, startedAt);
-    }
+    if (!(error instanceof NotFoundError) || error.status !== 404 || desired.value.actionId !== null) throw error;
     // Deleted out of band: resolve the name once more; what we saved for `restore` was another action's.
     const listed = await api.findByName(desired.value.actionName, tally);
     seen.original = undefined;
-    applied = await applyTo(api, listed.id, desired.owned, tally, seen, listed).catch((e: unknown) => {
-      throw unconfirmed(e, "update", news, desired, listed.id, seen, tally, startedAt);
-    });
+    applied = await apply(listed.id, listed);
   }
   return { outs: await finish("update", news, desired, applied, tally, startedAt) };
 }

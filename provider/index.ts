@@ -1,10 +1,10 @@
-import { checkInputs, type CheckFailure } from "./schema";
+import { checkInputs, type CheckFailure } from "./resource/schema";
 
-export { CxoneDateAction } from "./resource";
-export type { CxoneDateActionArgs, CxoneDateActionAudit } from "./resource";
-export { computeDateManipulation } from "./datetime";
-export type { DateSpec, DateResult, Operation, Disambiguation } from "./datetime";
-export type { CheckFailure } from "./schema";
+export { CxoneDateAction } from "./resource/resource";
+export type { CxoneDateActionArgs, CxoneDateActionAudit } from "./resource/resource";
+export { computeDateManipulation } from "./dates/datetime";
+export type { DateSpec, DateResult, Operation, Disambiguation } from "./dates/datetime";
+export type { CheckFailure } from "./resource/schema";
 
 /**
  * Every problem `pulumi preview` would report for these inputs, as `{property, reason}`;

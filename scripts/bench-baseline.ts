@@ -7,8 +7,8 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { Agent, request } from "undici";
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../provider/emulator";
-import type { DataAction, DateProcessing } from "../provider/types";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../provider/emulator/emulator";
+import type { DataAction, DateProcessing } from "../provider/shared/types";
 import { settleInPool } from "./bench-deployment";
 
 const RETRIES_ON_429 = 3; // the original design's count

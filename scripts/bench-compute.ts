@@ -5,7 +5,7 @@
  * process's CPU time (what one core does when it runs this code; the figure judged) and by
  * the wall clock (which also counts the time other processes held the core).
  */
-import type { DateSpec } from "../provider/datetime";
+import type { DateSpec } from "../provider/dates/datetime";
 
 const ZONES = ["UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo", "Pacific/Chatham", "Asia/Tokyo"];
 // Exact, calendar, mixed and negative durations, plus offsetMinutes and CONVERT (no duration).

@@ -10,8 +10,8 @@
  * It returns the emulator's request log of each phase, the stack state, and the host's peak memory.
  */
 import { readFileSync } from "node:fs";
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator";
-import type { DataAction } from "../provider/types";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator/emulator";
+import type { DataAction } from "../provider/shared/types";
 import { inPool, preview, refresh, up, type ResourceState, type StepKind } from "../test/helpers/engine";
 import { makeProgramDir, ProviderHost } from "../test/helpers/host";
 import type { Registration } from "../test/helpers/program";

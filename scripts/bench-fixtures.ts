@@ -3,7 +3,7 @@
  * CxoneDateAction declarations a program registers for them. Resource i manages action i.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { DataAction, DateProcessing } from "../provider/types";
+import type { DataAction, DateProcessing } from "../provider/shared/types";
 import type { compiledPackage } from "../test/helpers/program";
 
 type Package = ReturnType<typeof compiledPackage>;

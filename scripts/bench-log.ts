@@ -2,7 +2,7 @@
  * Figures read from the emulator's request log (pure): requests by route, 429 answers, the
  * throttle's floor, and a per-second timeline that shows how a client met the throttle.
  */
-import type { RecordedRequest } from "../provider/emulator";
+import type { RecordedRequest } from "../provider/emulator/emulator";
 
 const THROTTLED_ROUTES = new Set(["token", "list", "get", "put"]); // the emulator's throttle covers these
 

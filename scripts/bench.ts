@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { startEmulator } from "../provider/emulator";
+import { startEmulator } from "../provider/emulator/emulator";
 import { REPO_ROOT } from "../test/helpers/host";
 import { compiledPackage, runProgram } from "../test/helpers/program";
 import { runBaseline, type BaselineResult } from "./bench-baseline";

@@ -3,9 +3,9 @@
  * the clock instead of waiting, so tests assert scheduled delays.
  */
 import type { TestContext } from "node:test";
-import { CxoneClient, type Settings } from "../../provider/client";
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, type Emulator, type EmulatorOptions } from "../../provider/emulator";
-import type { Tally } from "../../provider/types";
+import { CxoneClient, type Settings } from "../../provider/cxone/client";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, type Emulator, type EmulatorOptions } from "../../provider/emulator/emulator";
+import type { Tally } from "../../provider/shared/types";
 import { manualClock, startEmulator } from "./emulator";
 
 export interface ClientSetup {

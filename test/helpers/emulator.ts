@@ -6,7 +6,7 @@ import {
   startEmulator as startServer,
   type Emulator,
   type EmulatorOptions,
-} from "../../provider/emulator";
+} from "../../provider/emulator/emulator";
 
 /** Starts an emulator and closes it (sockets included) when `t` ends. */
 export async function startEmulator(t: Pick<TestContext, "after">, options?: EmulatorOptions): Promise<Emulator> {

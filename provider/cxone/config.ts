@@ -1,0 +1,87 @@
+import { DEFAULTS } from "../shared/defaults";
+import { ConfigError } from "../shared/errors";
+
+/** What the provider needs to reach a tenant; read from stack config, then the environment. */
+export interface ProviderSettings {
+  baseUrl: string;
+  tokenUrl: string;
+  clientId: string | null;
+  clientSecret: string | null;
+  webhookSecret: string | null;
+}
+
+/** The one method of Pulumi's dynamic `Config` we use; a plain map is enough in tests. */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+const KEYS = {
+  clientId: ["cxone:clientId", "CXONE_CLIENT_ID"],
+  clientSecret: ["cxone:clientSecret", "CXONE_CLIENT_SECRET"],
+  region: ["cxone:region", "CXONE_REGION"],
+  baseUrl: ["cxone:baseUrl", "CXONE_BASE_URL"],
+  tokenUrl: ["cxone:tokenUrl", "CXONE_TOKEN_URL"],
+  webhookSecret: ["cxone:webhookSecret", "CXONE_WEBHOOK_SECRET"],
+} as const;
+
+function lookup(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, [configKey, envKey]: readonly [string, string]): string | null {
+  let fromConfig: string | undefined;
+  try {
+    fromConfig = config?.get(configKey);
+  } catch {
+    // A host that never received Configure has no config map; the environment still applies.
+    fromConfig = undefined;
+  }
+  // Stack config wins over the environment (cxone-api.md, "Configuration"); empty counts as unset.
+  const value = fromConfig !== undefined && fromConfig !== "" ? fromConfig : env[envKey];
+  return value === undefined || value === "" ? null : value;
+}
+
+function checkedUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} "${value}" is not an absolute URL; set it like https://api-us.niceincontact.com`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(`${name} must be an http(s) URL, got ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(`${name} must not carry credentials; use cxone:clientId and cxone:clientSecret`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+/** Resolves settings; URLs are validated here, credentials only when a call needs them. */
+export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.ProcessEnv = process.env): ProviderSettings {
+  const region = lookup(config, env, KEYS.region) ?? DEFAULTS.region;
+  const explicitBase = lookup(config, env, KEYS.baseUrl);
+  const baseUrl = explicitBase
+    ? checkedUrl(explicitBase, "cxone:baseUrl")
+    : checkedUrl(`https://api-${region}.niceincontact.com`, "cxone:region");
+  const explicitToken = lookup(config, env, KEYS.tokenUrl);
+  return {
+    baseUrl,
+    tokenUrl: explicitToken ? checkedUrl(explicitToken, "cxone:tokenUrl") : `${baseUrl}${DEFAULTS.tokenPath}`,
+    clientId: lookup(config, env, KEYS.clientId),
+    clientSecret: lookup(config, env, KEYS.clientSecret),
+    webhookSecret: lookup(config, env, KEYS.webhookSecret),
+  };
+}
+
+/** The credentials, or an error that says exactly how to provide them. */
+export function requireCredentials(settings: ProviderSettings): { clientId: string; clientSecret: string } {
+  const missing = [
+    settings.clientId ? null : "cxone:clientId (or CXONE_CLIENT_ID)",
+    settings.clientSecret ? null : "cxone:clientSecret (or CXONE_CLIENT_SECRET)",
+  ].filter((m): m is string => m !== null);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Missing CXone credentials: ${missing.join(" and ")}. ` +
+        "Run `pulumi config set cxone:clientId <id>` and `pulumi config set --secret cxone:clientSecret <secret>`, " +
+        "or export the environment variables before `pulumi up`.",
+    );
+  }
+  return { clientId: settings.clientId as string, clientSecret: settings.clientSecret as string };
+}

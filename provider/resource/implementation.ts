@@ -1,0 +1,325 @@
+/**
+ * The dynamic provider's hooks. Pulumi's dynamic-provider host loads this module through the
+ * tiny serialized provider in resource.ts (`require("pulumi-cxone-date-action/provider")`).
+ * One host process serves every CxoneDateAction of a deployment, up to `--parallel` at once,
+ * so the HTTP client (token cache, limiter, breaker) is shared per tenant in client.ts.
+ */
+import { randomUUID } from "node:crypto";
+import { accuracyValid, type AuditRecord } from "./audit";
+import { sharedClient, mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
+import { systemClock, systemSleep } from "../shared/clock";
+import { requireCredentials, resolveSettings, type ConfigSource } from "../cxone/config";
+import { tzdbVersion } from "../dates/datetime";
+import { DEFAULTS } from "../shared/defaults";
+import { InputError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
+import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";
+import type { DataAction, DateProcessing, Tally } from "../shared/types";
+import { deliverWebhook, type WebhookResult } from "./webhook";
+
+type Props = Record<string, unknown>;
+
+/** The owned part of a Data Action as last applied or read; what `diff` compares against. */
+interface OwnedState {
+  dateProcessing: DateProcessing | null;
+  enabled: boolean;
+}
+
+/**
+ * Stack config arrives here once per host. It is stored synchronously: the host may start a
+ * create for the same provider text before this promise settles. Tokens are fetched lazily.
+ */
+let configSource: ConfigSource | undefined;
+
+export async function configure(req: { config: ConfigSource }): Promise<void> {
+  configSource = req.config;
+}
+
+function client(): CxoneClient {
+  const settings = resolveSettings(configSource);
+  const credentials = requireCredentials(settings);
+  return sharedClient({ baseUrl: settings.baseUrl, tokenUrl: settings.tokenUrl, ...credentials });
+}
+
+/** Only the keys that are inputs; state also holds outputs that the schema would reject. */
+function pickInputs(props: Props): Props {
+  const picked: Props = {};
+  for (const name of INPUT_NAMES) {
+    if (props[name] !== undefined) picked[name] = props[name];
+  }
+  return picked;
+}
+
+function failureText(failures: CheckFailure[]): string {
+  return failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+}
+
+/** Validated inputs; create and update throw where check would have reported failures. */
+function desiredFrom(news: Props) {
+  const result = validateInputs(pickInputs(news));
+  if (result.ok !== true) {
+    throw new InputError(`Invalid CxoneDateAction inputs: ${failureText(result.failures)}`);
+  }
+  return { value: result.value, computed: result.computed, owned: normalizeDesired(result.value, result.computed) };
+}
+
+function ownedOf(action: DataAction): OwnedState {
+  return { dateProcessing: action.configuration?.dateProcessing ?? null, enabled: action.enabled };
+}
+
+/** A stored owned state, or undefined when state from elsewhere holds something else there. */
+function storedOwned(value: unknown): OwnedState | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const { dateProcessing, enabled } = value as Record<string, unknown>;
+  const processingOk = dateProcessing === null || (typeof dateProcessing === "object" && !Array.isArray(dateProcessing));
+  return processingOk && typeof enabled === "boolean" ? (value as OwnedState) : undefined;
+}
+
+function asAction(id: string, owned: OwnedState): DataAction {
+  const configuration = owned.dateProcessing === null ? {} : { dateProcessing: owned.dateProcessing };
+  return { id, name: "", enabled: owned.enabled, configuration };
+}
+
+export async function check(_olds: Props, news: Props) {
+  return checkInputs(news);
+}
+
+/** The inputs that are not CXone configuration but still change what an apply does. */
+function extras(value: DesiredInputs) {
+  return JSON.stringify([value.webhookUrl, value.webhookRequired, value.deleteBehavior, Object.entries(value.triggers).sort()]);
+}
+
+export async function diff(_id: string, olds: Props, news: Props) {
+  const replaces: string[] = [];
+  if (news.actionName !== olds.actionName) replaces.push("actionName");
+  // A newly pinned id that names the action already managed is not a different action.
+  if (news.actionId !== undefined && news.actionId !== olds.actionId) replaces.push("actionId");
+  const next = validateInputs(pickInputs(news));
+  const previous = validateInputs(pickInputs(olds));
+  const applied = storedOwned(olds.applied);
+  if (next.ok !== true || previous.ok !== true || applied === undefined) {
+    // Unknown (preview) or unreadable: report a change rather than hide one.
+    return { changes: true, replaces, deleteBeforeReplace: false };
+  }
+  const owned = normalizeDesired(next.value, next.computed);
+  const audit = olds.audit as AuditRecord | undefined;
+  const webhookPending = next.value.webhookRequired && next.value.webhookUrl !== null && audit?.status === "PARTIAL";
+  const changes =
+    replaces.length > 0 ||
+    !ownedEquals(asAction("", applied), owned) ||
+    extras(next.value) !== extras(previous.value) ||
+    webhookPending;
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+interface Applied {
+  action: DataAction;
+  putSkipped: boolean;
+  original: OwnedState;
+}
+
+/** What one apply learned before it ended, so a failed write can still be recorded. */
+interface Seen {
+  original?: OwnedState;
+}
+
+/** Read-modify-write of one action; `current` is the entity the list already returned. */
+async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, seen: Seen, current?: DataAction): Promise<Applied> {
+  const result = await api.modify(
+    id,
+    (live) => {
+      // What was live before this apply, captured from the first read only: a 409 round
+      // reads our competitor's write, which is not what `restore` should put back.
+      seen.original ??= ownedOf(live);
+      return ownedEquals(live, owned) ? null : mergeOwned(live, owned);
+    },
+    tally,
+    current,
+  );
+  return { action: result.action, putSkipped: result.putSkipped, original: seen.original ?? ownedOf(result.action) };
+}
+
+async function notify(webhookUrl: string | null, requestId: string, payload: unknown): Promise<WebhookResult> {
+  if (webhookUrl === null) return { delivered: false, status: null, attempts: 0, error: null };
+  const settings = resolveSettings(configSource);
+  return deliverWebhook({
+    url: webhookUrl,
+    id: requestId,
+    payload,
+    secret: settings.webhookSecret ?? undefined,
+    attempts: DEFAULTS.webhookAttempts,
+    timeoutMs: DEFAULTS.webhookTimeoutMs,
+    backoffBaseMs: DEFAULTS.webhookBackoffBaseMs,
+    clock: systemClock,
+    sleep: systemSleep,
+    random: Math.random,
+  });
+}
+
+type Desired = ReturnType<typeof desiredFrom>;
+
+/** The audit record's fields known before the webhook runs. */
+function auditBase(operation: "create" | "update", desired: Desired, actionId: string, tally: Tally, putSkipped: boolean, startedAt: number) {
+  const written = desired.owned.dateProcessing.computedValue;
+  return {
+    requestId: randomUUID(),
+    operation,
+    appliedAt: new Date(systemClock.now()).toISOString(),
+    actionId,
+    inputTimestamp: desired.value.sourceTimestamp,
+    outputTimestamp: written,
+    latencyMs: systemClock.now() - startedAt,
+    httpRequests: tally.httpRequests,
+    retries: tally.retries,
+    putSkipped,
+    accuracyValid: accuracyValid(desired.value, desired.computed, written),
+    tzdbVersion: tzdbVersion(),
+  };
+}
+
+/** The outputs recorded in state; `applied` null means what CXone holds is not known. */
+function outputsOf(news: Props, desired: Desired, actionId: string, applied: OwnedState | null, original: OwnedState | null, audit: AuditRecord): Props {
+  const { __provider: _provider, ...inputs } = news;
+  return { ...inputs, actionId, ...desired.computed, applied, original, audit };
+}
+
+/**
+ * A write whose outcome is unknown still goes into state, as a partial failure with `applied`
+ * unknown: nothing CXone may hold is left unrecorded, and the next `pulumi up` reads the action
+ * and finishes (diff always reports a change while `applied` is unknown).
+ */
+function unconfirmed(error: UnconfirmedWriteError, operation: "create" | "update", news: Props, desired: Desired, actionId: string, seen: Seen, tally: Tally, startedAt: number): PartialApplyError {
+  const audit: AuditRecord = {
+    ...auditBase(operation, desired, actionId, tally, false, startedAt),
+    webhook: { delivered: false, status: null, attempts: 0, error: "not sent: the write is unconfirmed" },
+    status: "PARTIAL",
+  };
+  return new PartialApplyError(
+    `${error.message} It is recorded as unconfirmed; run \`pulumi up\` again to read the action and finish the apply.`,
+    actionId,
+    outputsOf(news, desired, actionId, null, seen.original ?? null, audit),
+  );
+}
+
+/** applyTo for one operation; every other error passes through unchanged. */
+function applier(api: CxoneClient, operation: "create" | "update", news: Props, desired: Desired, tally: Tally, seen: Seen, startedAt: number) {
+  return (id: string, current?: DataAction) =>
+    applyTo(api, id, desired.owned, tally, seen, current).catch((error: unknown) => {
+      throw error instanceof UnconfirmedWriteError ? unconfirmed(error, operation, news, desired, id, seen, tally, startedAt) : error;
+    });
+}
+
+/** Shared tail of create and update: webhook, audit record, outputs, partial failure. */
+async function finish(operation: "create" | "update", news: Props, desired: Desired, applied: Applied, tally: Tally, startedAt: number) {
+  const actionId = applied.action.id;
+  const base = auditBase(operation, desired, actionId, tally, applied.putSkipped, startedAt);
+  const webhook = await notify(desired.value.webhookUrl, base.requestId, { type: "cxone.dateaction.applied", actionId, audit: base });
+  const failedDelivery = desired.value.webhookUrl !== null && !webhook.delivered;
+  const audit: AuditRecord = {
+    ...base,
+    latencyMs: systemClock.now() - startedAt,
+    webhook,
+    status: failedDelivery ? "PARTIAL" : "SUCCESS",
+  };
+  const outs = outputsOf(news, desired, actionId, ownedOf(applied.action), applied.original, audit);
+  if (failedDelivery && desired.value.webhookRequired) {
+    throw new PartialApplyError(
+      `Applied ${desired.value.actionName} (${actionId}) but the required webhook was not delivered after ` +
+        `${webhook.attempts} attempt(s): ${webhook.error ?? `status ${webhook.status}`}. ` +
+        "The configuration is recorded; fix the receiver and run `pulumi up` again to retry the delivery.",
+      actionId,
+      outs,
+    );
+  }
+  return outs;
+}
+
+export async function create(news: Props) {
+  const startedAt = systemClock.now();
+  const desired = desiredFrom(news);
+  const api = client();
+  const tally: Tally = { httpRequests: 0, retries: 0 };
+  // Adopting by name is this resource's import: nothing is ever created in CXone.
+  const listed = desired.value.actionId === null ? await api.findByName(desired.value.actionName, tally) : undefined;
+  const id = desired.value.actionId ?? (listed as DataAction).id;
+  const applied = await applier(api, "create", news, desired, tally, {}, startedAt)(id, listed);
+  const outs = await finish("create", news, desired, applied, tally, startedAt);
+  return { id: applied.action.id, outs };
+}
+
+export async function update(id: string, olds: Props, news: Props) {
+  const startedAt = systemClock.now();
+  const desired = desiredFrom(news);
+  const api = client();
+  const tally: Tally = { httpRequests: 0, retries: 0 };
+  // The action id of record is the output: an action re-resolved after a 404 keeps the resource's id.
+  const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
+  // `restore` puts back what was live before the FIRST apply, kept in state since then.
+  const seen: Seen = { original: storedOwned(olds.original) };
+  const apply = applier(api, "update", news, desired, tally, seen, startedAt);
+  let applied: Applied;
+  try {
+    applied = await apply(storedId);
+  } catch (error) {
+    if (!(error instanceof NotFoundError) || error.status !== 404 || desired.value.actionId !== null) throw error;
+    // Deleted out of band: resolve the name once more; what we saved for `restore` was another action's.
+    const listed = await api.findByName(desired.value.actionName, tally);
+    seen.original = undefined;
+    applied = await apply(listed.id, listed);
+  }
+  return { outs: await finish("update", news, desired, applied, tally, startedAt) };
+}
+
+export async function read(id: string, props: Props) {
+  const storedId = typeof props.actionId === "string" ? props.actionId : id;
+  const tally: Tally = { httpRequests: 0, retries: 0 };
+  let live: DataAction;
+  try {
+    live = await client().get(storedId, tally);
+  } catch (error) {
+    // Only a confirmed 404 drops the resource; an empty id tells the engine it is gone.
+    if (error instanceof NotFoundError && error.status === 404) return { id: "", props: {} };
+    throw error;
+  }
+  const { __provider: _provider, ...outputs } = props;
+  return { id, props: { ...outputs, actionId: live.id, applied: ownedOf(live) } };
+}
+
+export async function deleteAction(id: string, props: Props) {
+  const inputs = validateInputs(pickInputs(props));
+  const behavior = inputs.ok === true ? inputs.value.deleteBehavior : "retain";
+  if (behavior === "retain") return;
+  const storedId = typeof props.actionId === "string" ? props.actionId : id;
+  const applied = storedOwned(props.applied);
+  const original = storedOwned(props.original);
+  const tally: Tally = { httpRequests: 0, retries: 0 };
+  let drifted = false;
+  try {
+    await client().modify(
+      storedId,
+      (live) => {
+        if (behavior === "disable") return live.enabled ? { ...live, enabled: false } : null;
+        // Put back what was there only if nobody changed the action since we applied it.
+        if (applied === undefined || original === undefined || !ownedEquals(live, applied)) {
+          drifted = true;
+          return null;
+        }
+        const { dateProcessing: _ours, ...others } = live.configuration;
+        const configuration = original.dateProcessing === null ? others : { ...others, dateProcessing: original.dateProcessing };
+        return { ...live, configuration };
+      },
+      tally,
+    );
+  } catch (error) {
+    // Already gone: there is nothing left to restore or disable.
+    if (error instanceof NotFoundError && error.status === 404) return;
+    throw error;
+  }
+  if (drifted) {
+    console.warn(
+      `warning: ${storedId}: the live dateProcessing differs from what this resource applied, so deleteBehavior ` +
+        "'restore' left it as it is (retained). Restore it by hand if needed.",
+    );
+  }
+}
+
+export { deleteAction as delete };

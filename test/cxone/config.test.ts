@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { requireCredentials, resolveSettings, type ConfigSource } from "../../provider/cxone/config";
+import { ConfigError } from "../../provider/shared/errors";
+
+const config = (values: Record<string, string>): ConfigSource => ({ get: (key) => values[key] });
+
+test("stack config wins over the environment; defaults fill the rest", () => {
+  const cases: { name: string; config: Record<string, string>; env: Record<string, string>; expect: Partial<ReturnType<typeof resolveSettings>> }[] = [
+    {
+      name: "nothing set: region us, token URL under the base URL",
+      config: {},
+      env: {},
+      expect: { baseUrl: "https://api-us.niceincontact.com", tokenUrl: "https://api-us.niceincontact.com/api/v2/oauth2/token", clientId: null, clientSecret: null, webhookSecret: null },
+    },
+    { name: "region from the environment", config: {}, env: { CXONE_REGION: "eu" }, expect: { baseUrl: "https://api-eu.niceincontact.com" } },
+    { name: "config region beats the environment", config: { "cxone:region": "au" }, env: { CXONE_REGION: "eu" }, expect: { baseUrl: "https://api-au.niceincontact.com" } },
+    {
+      name: "baseUrl wins over region; a trailing slash is dropped",
+      config: { "cxone:baseUrl": "http://127.0.0.1:8080/", "cxone:region": "eu" },
+      env: {},
+      expect: { baseUrl: "http://127.0.0.1:8080", tokenUrl: "http://127.0.0.1:8080/api/v2/oauth2/token" },
+    },
+    { name: "an explicit token URL", config: { "cxone:tokenUrl": "https://auth.example.test/token" }, env: {}, expect: { tokenUrl: "https://auth.example.test/token" } },
+    {
+      name: "credentials: config first, then the environment, empty counts as unset",
+      config: { "cxone:clientId": "from-config", "cxone:clientSecret": "" },
+      env: { CXONE_CLIENT_ID: "from-env", CXONE_CLIENT_SECRET: "env-secret", CXONE_WEBHOOK_SECRET: "hook" },
+      expect: { clientId: "from-config", clientSecret: "env-secret", webhookSecret: "hook" },
+    },
+  ];
+  for (const c of cases) {
+    const settings = resolveSettings(config(c.config), c.env);
+    for (const [key, value] of Object.entries(c.expect)) assert.equal(settings[key as keyof typeof settings], value, `${c.name}: ${key}`);
+  }
+});
+
+test("a host without Configure still reads the environment", () => {
+  const throwing: ConfigSource = { get: () => { throw new TypeError("no config map"); } };
+  assert.equal(resolveSettings(throwing, { CXONE_CLIENT_ID: "env-id" }).clientId, "env-id");
+  assert.equal(resolveSettings(undefined, { CXONE_CLIENT_ID: "env-id" }).clientId, "env-id");
+});
+
+test("bad URLs and missing credentials fail with what to set, never with a secret", () => {
+  assert.throws(() => resolveSettings(config({ "cxone:baseUrl": "api.example.test" }), {}), (e: unknown) => e instanceof ConfigError && /cxone:baseUrl.*absolute URL/.test(e.message));
+  assert.throws(() => resolveSettings(config({ "cxone:baseUrl": "ftp://x.test" }), {}), /http\(s\)/);
+  assert.throws(() => resolveSettings(config({ "cxone:tokenUrl": "https://id:pw@auth.test/t" }), {}), /must not carry credentials/);
+  const missing = resolveSettings(config({ "cxone:clientSecret": "s3cr3t-value" }), {});
+  assert.throws(
+    () => requireCredentials(missing),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.code === "CXONE_CONFIG" &&
+      e.message.includes("cxone:clientId (or CXONE_CLIENT_ID)") &&
+      !e.message.includes("cxone:clientSecret (or") &&
+      e.message.includes("pulumi config set --secret cxone:clientSecret") &&
+      !e.message.includes("s3cr3t-value"),
+  );
+  assert.deepEqual(requireCredentials(resolveSettings(config({ "cxone:clientId": "id", "cxone:clientSecret": "secret" }), {})), { clientId: "id", clientSecret: "secret" });
+});

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { accuracyValid, truncateMs } from "../../provider/resource/audit";
+import { validateInputs } from "../../provider/resource/schema";
+
+function valid(inputs: Record<string, unknown>) {
+  const result = validateInputs({ actionName: "A", targetTimezone: "UTC", operation: "CONVERT", ...inputs });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  if (result.ok !== true) throw new Error("unreachable");
+  return result;
+}
+
+test("truncateMs cuts digits the way the ISO string is cut, before 1970 too", () => {
+  const table: [number, number, number][] = [
+    [1999, 3, 1999],
+    [1999, 2, 1990],
+    [1999, 1, 1900],
+    [1999, 0, 1000],
+    [-1, 0, -1000], // 1969-12-31T23:59:59.999Z shows second :59 at precision 0
+    [-1, 2, -10],
+    [-1000, 0, -1000],
+  ];
+  for (const [ms, precision, expected] of table) assert.equal(truncateMs(ms, precision), expected, `${ms} at ${precision}`);
+});
+
+test("accuracyValid: the written value re-parses to the computed instant, exact offsets add up", () => {
+  const cases: { name: string; inputs: Record<string, unknown>; tamper?: (v: string) => string; expected: boolean }[] = [
+    {
+      name: "the original design example",
+      inputs: { sourceTimestamp: "2024-02-29T15:30:00.000Z", targetTimezone: "America/New_York", operation: "ADD_OFFSET", offsetMinutes: 120 },
+      expected: true,
+    },
+    {
+      name: "subtracting an ISO duration with milliseconds",
+      inputs: { sourceTimestamp: "2024-02-29T15:30:00.250Z", targetTimezone: "Asia/Kolkata", operation: "SUBTRACT_OFFSET", offset: "PT1H0.5S" },
+      expected: true,
+    },
+    {
+      name: "precision 0 truncates source + offset",
+      inputs: { sourceTimestamp: "2024-02-29T15:30:00.999Z", operation: "ADD_OFFSET", offsetMinutes: 1, precision: 0 },
+      expected: true,
+    },
+    {
+      name: "a calendar offset: only the re-parse applies",
+      inputs: { sourceTimestamp: "2024-01-31T09:00:00+11:00", targetTimezone: "Australia/Sydney", operation: "ADD_OFFSET", offset: "P1M" },
+      expected: true,
+    },
+    {
+      // check refuses writing such an offset to CXone (valueFormat utc writes the UTC form),
+      // but the re-parse itself must still understand it.
+      name: "a historic offset with seconds",
+      inputs: { sourceTimestamp: "1880-06-01T12:00:00Z", targetTimezone: "America/New_York", operation: "CONVERT", valueFormat: "utc" },
+      expected: true,
+    },
+    {
+      name: "a written value one minute off",
+      inputs: { sourceTimestamp: "2024-02-29T15:30:00.000Z", targetTimezone: "America/New_York", operation: "ADD_OFFSET", offsetMinutes: 120 },
+      tamper: (v) => v.replace("12:30", "12:31"),
+      expected: false,
+    },
+  ];
+  for (const c of cases) {
+    const { value, computed } = valid(c.inputs);
+    const written = c.tamper ? c.tamper(computed.computedValue) : computed.computedValue;
+    assert.equal(accuracyValid(value, computed, written), c.expected, c.name);
+  }
+});
+
+test("accuracyValid: an exact offset that does not add up is caught", () => {
+  const { value, computed } = valid({ sourceTimestamp: "2024-02-29T15:30:00.000Z", operation: "ADD_OFFSET", offsetMinutes: 120 });
+  const wrong = { ...computed, computedEpochMs: computed.computedEpochMs + 60_000 };
+  const written = new Date(wrong.computedEpochMs).toISOString();
+  assert.equal(accuracyValid(value, wrong, written), false);
+});

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
- * `npm run emulator -- [flags]`: runs the CXone emulator until SIGINT/SIGTERM and
- * prints how to point the provider at it. Flag reference: docs/emulator.md.
+ * `npm run emulator -- [flags]`: runs the CXone emulator until SIGINT (Ctrl-C), SIGTERM, SIGHUP
+ * or the exit of the process that started it, and prints how to point the provider at it.
+ * Flag reference: docs/emulator.md.
  */
 import { parseArgs } from "node:util";
+import { DEFAULTS } from "../shared/defaults";
 import { ConfigError } from "../shared/errors";
 import {
   EMULATOR_CLIENT_ID,
@@ -122,11 +124,33 @@ async function main(): Promise<void> {
     "Ctrl-C stops it.",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
-  const stop = (signal: string) => {
-    void emulator.close().then(() => process.stderr.write(`emulator stopped (${signal})\n`));
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(parentWatch);
+    void emulator.close().then(() => process.stderr.write(`emulator stopped (${why})\n`));
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGHUP", () => stop("SIGHUP"));
+  // Started by a script, a test or `npm run`, we must not outlive whoever started us: when the
+  // parent dies without signalling (SIGKILL, a crashed CI step), the kernel re-parents us and no
+  // signal ever comes. process.ppid is read once at start-up, so probe the parent itself.
+  const parent = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (!isAlive(parent)) stop(`parent ${parent} exited`);
+  }, DEFAULTS.emulatorParentPollMs);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0 only checks that the process exists
+    return true;
+  } catch (cause) {
+    // EPERM: it exists but belongs to someone else; only ESRCH means it is gone.
+    return (cause as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
 
 if (require.main === module) {

@@ -36,6 +36,7 @@ export const DEFAULTS = {
   emulatorMaxPageSize: 100, // largest pageSize the emulator serves; larger requests are clamped to it
   emulatorRetryAfterS: 1, // seconds an injected 429 announces in Retry-After when the fault names none
   emulatorSlowDelayMs: 1_000, // ms an injected "slow" fault holds the response headers when the fault names none
+  emulatorParentPollMs: 500, // ms between checks that the process which started the emulator CLI still lives
   emulatorWebhookStatus: 204, // HTTP status the emulator's webhook receiver answers by default
 } as const;
 

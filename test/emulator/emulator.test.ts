@@ -67,6 +67,9 @@ function sign(secret: string, id: string, timestamp: string, body: string) {
   return `v1,${createHmac("sha256", secret).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
 }
 
+/** Unix seconds now: the receiver (standardwebhooks) accepts timestamps within 5 minutes of its clock. */
+const nowS = () => String(Math.floor(Date.now() / 1000));
+
 function deliver(emu: Emulator, body: string, headers: Record<string, string>) {
   return fetch(emu.webhookUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
 }
@@ -542,7 +545,7 @@ describe("webhook receiver", () => {
   test("verifies Standard Webhooks signatures: valid 204, tampered or missing 401", async (t) => {
     const emu = await startEmulator(t, { webhookSecret: secret });
     const id = "msg_2b9f";
-    const ts = "1767225600";
+    const ts = nowS();
     const good = await deliver(emu, body, { "webhook-id": id, "webhook-timestamp": ts, "webhook-signature": sign(secret, id, ts, body) });
     assert.equal(good.status, 204);
     const rotated = `v1,${"A".repeat(44)} ${sign(secret, id, ts, body)}`;
@@ -597,7 +600,8 @@ describe("records and logs", () => {
     await tokenRequest(emu, { grant_type: "client_credentials", client_id: "app", client_secret: "wrong-guess-123" });
     await list(emu, token, `filter=${encodeURIComponent("name=Action")}&access_token=${token}`);
     await putAction(emu, token, target(emu));
-    await deliver(emu, "{}", { "webhook-id": "m", "webhook-timestamp": "1", "webhook-signature": sign(webhookSecret, "m", "1", "{}") });
+    const ts = nowS();
+    await deliver(emu, "{}", { "webhook-id": "m", "webhook-timestamp": ts, "webhook-signature": sign(webhookSecret, "m", ts, "{}") });
     const recorded = JSON.stringify(emu.requests) + JSON.stringify(emu.deliveries) + lines.join("\n");
     for (const text of [token, secret, "wrong-guess-123", webhookSecret]) assert.ok(!recorded.includes(text));
     const tokenRecord = emu.requests[0];

@@ -24,7 +24,7 @@ export interface FaultSpec {
   status?: 500 | 502 | 503 | 504; // for 5xx (default 503)
   delayMs?: number; // for slow: delay before the response headers, default DEFAULTS.emulatorSlowDelayMs
   bytes?: number; // for huge: bytes of the body, all announced in content-length, default DEFAULTS.emulatorHugeBodyBytes
-  shiftBy?: number; // for shift (list only): the page starts this many entities early, as after as many inserts before it; default 1
+  shiftBy?: number; // for shift (list only): actions created before the page is served, sorting first and matching its filter; default 1
 }
 
 export interface ThrottleSpec {

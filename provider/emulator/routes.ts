@@ -96,6 +96,7 @@ export class ApiRoutes {
   private readonly tokens = new Map<string, IssuedToken>();
   private issued = 0;
   private revokedThrough = 0; // tokens with seq <= this are revoked
+  private inserted = 0; // actions a shift fault created
 
   constructor(
     readonly store: Map<string, DataAction>,
@@ -116,12 +117,19 @@ export class ApiRoutes {
     return this.issued;
   }
 
-  /** `shiftBy`: a list page starts that many entities early, as if they were inserted before it since the last page. */
+  /**
+   * `shiftBy`: before a list page is served, that many actions are created that sort first and
+   * match its filter, as if someone created them since the previous page: offset paging then
+   * shows the previous page's last entities again, and `total` grows.
+   */
   serve(route: Exclude<ConcreteRoute, "webhook">, req: http.IncomingMessage, url: URL, raw: Buffer, record: RecordedRequest, shiftBy = 0): Reply {
     if (route === "token") return this.issueToken(req, raw, record);
     const denied = this.authorize(req, record, route === "put" ? SCOPE_WRITE : SCOPE_READ);
     if (denied) return denied;
-    if (route === "list") return this.list(url.searchParams, shiftBy);
+    if (route === "list") {
+      if (shiftBy > 0) this.insertFirst(url.searchParams.get("filter")?.slice("name=".length) ?? null, shiftBy);
+      return this.list(url.searchParams);
+    }
     let id: string;
     try {
       id = decodeURIComponent(url.pathname.slice(ACTIONS_PATH.length + 1));
@@ -178,7 +186,17 @@ export class ApiRoutes {
     return undefined;
   }
 
-  private list(query: URLSearchParams, shiftBy: number): Reply {
+  /** New actions whose ids sort before every other ("!" is below digits and letters) and whose names contain `filterName`. */
+  private insertFirst(filterName: string | null, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const n = ++this.inserted;
+      const id = `!inserted-${String(n).padStart(6, "0")}`;
+      const name = `${filterName ?? "Inserted"}_inserted_${n}`;
+      this.store.set(id, { id, name, type: "DATE_PROCESSOR", enabled: true, version: 1, configuration: {} });
+    }
+  }
+
+  private list(query: URLSearchParams): Reply {
     const page = positiveInt(query.get("page"), 1);
     if (page === undefined) return message(400, "page must be a whole number of at least 1");
     const requested = positiveInt(query.get("pageSize"), DEFAULTS.emulatorListPageSize);
@@ -191,8 +209,7 @@ export class ApiRoutes {
     const matches = [...this.store.values()]
       .filter((a) => needle === undefined || String(a.name).toLowerCase().includes(needle))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const start = Math.max(0, (page - 1) * pageSize - shiftBy);
-    const entities = matches.slice(start, start + pageSize);
+    const entities = matches.slice((page - 1) * pageSize, page * pageSize);
     return { status: 200, body: { entities, total: matches.length, page, pageSize } };
   }
 

@@ -31,6 +31,7 @@ export const DEFAULTS = {
   webhookAttempts: 4, // webhook POST attempts, the first included
   webhookTimeoutMs: 5_000, // ms for one webhook attempt
   webhookBackoffBaseMs: 200, // ms, first webhook backoff ceiling
+  webhookDrainBytes: 64 * 1024, // bytes (64 KiB) of a webhook answer's body read and discarded; past it the socket is closed (the status is the answer)
   keepAliveTimeoutMs: 10_000, // ms an idle keep-alive socket stays open
   emulatorTokenTtlS: 3600, // seconds a token issued by the emulator stays valid (sent as expires_in)
   emulatorListPageSize: 25, // entities per list page the emulator serves when the request names no pageSize

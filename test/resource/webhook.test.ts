@@ -125,7 +125,7 @@ test("a 429 waits exactly its Retry-After; one longer than what is left of the d
     delivered: false,
     status: 429,
     attempts: 1,
-    error: `POST ${emulator.url}/webhooks/receiver answered 429 and asked to wait 30 s, more than the 15 s left of the delivery's 15 s; gave up`,
+    error: `POST to the webhook receiver at ${new URL(emulator.url).host} answered 429 and asked to wait 30 s, more than the 15 s left of the delivery's 15 s; gave up`,
   });
 });
 
@@ -138,7 +138,7 @@ test("gives up after `attempts` with the last status and a clear error", async (
     delivered: false,
     status: 502,
     attempts: 3,
-    error: `POST ${emulator.url}/webhooks/receiver answered 502 on attempt 3 of 3; gave up`,
+    error: `POST to the webhook receiver at ${new URL(emulator.url).host} answered 502 on attempt 3 of 3; gave up`,
   });
   assert.deepEqual(sleeps, [1000, 2000]);
   assert.equal(emulator.requests.filter((r) => r.route === "webhook").length, 3);
@@ -155,7 +155,7 @@ test("a 4xx is the receiver's final word: not retried, not delivered", async (t)
       delivered: false,
       status,
       attempts: 1,
-      error: `POST ${emulator.url}/webhooks/receiver answered ${status}; only a 2xx counts as delivered, and a ${status} is not retried`,
+      error: `POST to the webhook receiver at ${new URL(emulator.url).host} answered ${status}; only a 2xx counts as delivered, and a ${status} is not retried`,
     });
     assert.deepEqual(sleeps, []);
   }
@@ -176,6 +176,18 @@ test("a dropped connection and a slow receiver are retried; the slow attempt end
   assert.ok(Date.now() - started < 3_000, "the slow attempt was cut at the 300 ms timeout, not waited out");
 });
 
+test("an endless or huge answer body costs neither time nor memory: the status is the answer, the rest is cut off", async (t) => {
+  for (const fault of [{ route: "webhook", kind: "endless" }, { route: "webhook", kind: "huge", bytes: 256 * 1024 * 1024 }] satisfies FaultSpec[]) {
+    const emulator = await startEmulator(t, { faults: [fault] });
+    // A timeout far beyond the run: only the drain limit can end the attempt early.
+    const { opts } = options(t, emulator.webhookUrl, { timeoutMs: 60_000 });
+    const started = Date.now();
+    const result = await deliverWebhook(opts);
+    assert.deepEqual(result, { delivered: true, status: 200, attempts: 1, error: null }, fault.kind);
+    assert.ok(Date.now() - started < 30_000, `${fault.kind}: the body was cut off, not read to the end or to the timeout`);
+  }
+});
+
 test("connection refused on a closed 127.0.0.1 port is reported, not thrown, after every attempt", async (t) => {
   const port = await closedPort();
   const { opts, sleeps } = options(t, `http://127.0.0.1:${port}/hook`, { attempts: 2 });
@@ -184,7 +196,7 @@ test("connection refused on a closed 127.0.0.1 port is reported, not thrown, aft
     delivered: false,
     status: null,
     attempts: 2,
-    error: `POST http://127.0.0.1:${port}/hook failed: connection refused (ECONNREFUSED) on attempt 2 of 2; gave up`,
+    error: `POST to the webhook receiver at 127.0.0.1:${port} failed: connection refused (ECONNREFUSED) on attempt 2 of 2; gave up`,
   });
   assert.deepEqual(sleeps, [1000]);
 });
@@ -195,12 +207,14 @@ test("without an injected dispatcher it uses (and closes) one of its own", async
   assert.deepEqual(await deliverWebhook({ ...opts, dispatcher: undefined }), { delivered: true, status: 204, attempts: 1, error: null });
 });
 
-test("the result is plain JSON and never holds the secret, the query or credentials of the URL", async (t) => {
+test("the result is plain JSON and never holds the secret, the path, the query or credentials of the URL", async (t) => {
   const token = `query-token-${process.pid}`;
   const emulator = await startEmulator(t, { webhookStatus: 500 });
   const refused = await closedPort();
   const urls = [
     `${emulator.webhookUrl}?token=${token}`,
+    // A path that is itself the secret (404 here: the emulator serves only its receiver path).
+    `${emulator.url}/hooks/${token}`,
     `http://user:${token}@127.0.0.1:${refused}/hook?sig=${token}#${token}`,
   ];
   for (const url of urls) {
@@ -212,6 +226,8 @@ test("the result is plain JSON and never holds the secret, the query or credenti
     assert.deepEqual(JSON.parse(text), result, "plain JSON: nothing lost in a round trip");
     assert.ok(!text.includes(SECRET), text);
     assert.ok(!text.includes(token), text);
+    assert.ok(!text.includes("/hook"), `no path at all, only the host: ${text}`);
+    assert.match(result.error ?? "", /at 127\.0\.0\.1:\d+/, "the host names the receiver");
   }
   // The receiver did get the query: only the error text leaves it out.
   assert.ok("token" in (emulator.requests.find((r) => r.route === "webhook")?.query ?? {}));

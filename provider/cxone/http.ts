@@ -100,13 +100,6 @@ export async function exchange(
       // headersTimeout/bodyTimeout bound each phase; this bounds the whole attempt.
       signal: AbortSignal.timeout(timeoutMs),
     });
-    // A body announced past the cap is refused unread; one that does not say its length (chunked,
-    // perhaps endless) is cut off by the agent's maxResponseSize as it arrives.
-    const declared = Number(header(response.headers, "content-length"));
-    if (declared > limits.maxBodyBytes) {
-      response.body.destroy();
-      return { kind: "too-large", status: response.statusCode, limitBytes: limits.maxBodyBytes };
-    }
     try {
       // Reading every body, errors included, returns the socket to the keep-alive pool.
       return { kind: "answer", status: response.statusCode, headers: response.headers, text: await response.body.text() };

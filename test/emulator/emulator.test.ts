@@ -648,6 +648,25 @@ describe("webhook receiver", () => {
     assert.deepEqual([emu.deliveries[0].signatureValid, emu.deliveries[0].signatureProblem], [false, "Message timestamp too old"]);
   });
 
+  test("the standardwebhooks devDependency is loaded only by an emulator with a webhook secret", async () => {
+    // A fresh process: this one has loaded the library already. The package's ./emulator entry
+    // is used by people who may not have it; without a secret they must never need it.
+    const script = `
+      const { startEmulator } = require("./provider/emulator/emulator.ts");
+      const loaded = () => Object.keys(require.cache).some((k) => k.includes("standardwebhooks"));
+      (async () => {
+        const plain = await startEmulator(); const before = loaded(); await plain.close();
+        const signed = await startEmulator({ webhookSecret: "s" }); const after = loaded(); await signed.close();
+        process.stdout.write(JSON.stringify({ before, after }));
+      })();`;
+    const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(out), { before: false, after: true });
+  });
+
   test("a whsec_ secret is a base64 key, as the Standard Webhooks spec defines", async (t) => {
     const key = Buffer.from("a key of thirty-two bytes, ok!!!");
     const emu = await startEmulator(t, { webhookSecret: `whsec_${key.toString("base64")}` });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import { test, type TestContext } from "node:test";
+import { Webhook } from "standardwebhooks";
 import { Agent, type Dispatcher } from "undici";
 import type { FaultSpec } from "../../provider/emulator/emulator";
 import { deliverWebhook, signWebhook, type WebhookOptions } from "../../provider/resource/webhook";
@@ -70,6 +71,17 @@ test("signWebhook reproduces the Standard Webhooks test vector (whsec_ secret, b
   );
 });
 
+test("signWebhook signs as the official standardwebhooks library does, for whsec_ keys and plain secrets", () => {
+  const body = '{"type":"cxone.dateaction.applied","actionId":"da-1"}';
+  const cases: Array<[string, InstanceType<typeof Webhook>]> = [
+    ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", new Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")],
+    ["a plain shared string, é included", new Webhook(Buffer.from("a plain shared string, é included", "utf8"), { format: "raw" })],
+  ];
+  for (const [secret, official] of cases) {
+    assert.equal(signWebhook(secret, "msg_1", 1767225600, body), official.sign("msg_1", new Date(1767225600 * 1000), body), secret);
+  }
+});
+
 test("delivers once with the id, the timestamp and a signature the receiver verifies", async (t) => {
   const emulator = await startEmulator(t, { webhookSecret: SECRET });
   const { opts, sleeps, sent } = options(t, emulator.webhookUrl);
@@ -106,7 +118,9 @@ test("503 twice then 204: three attempts, one webhook-id, fresh timestamp and va
   const start = START_MS / 1000;
   assert.deepEqual(sent.map((h) => Number(h["webhook-timestamp"])), [start, start + 1, start + 3]);
   const body = JSON.stringify(PAYLOAD);
-  for (const h of sent) assert.equal(h["webhook-signature"], signWebhook(SECRET, opts.id, Number(h["webhook-timestamp"]), body));
+  // Each attempt's own timestamp, signed as the official library signs it (not with signWebhook).
+  const official = new Webhook(Buffer.from(SECRET, "utf8"), { format: "raw" });
+  for (const h of sent) assert.equal(h["webhook-signature"], official.sign(opts.id, new Date(Number(h["webhook-timestamp"]) * 1000), body));
   assert.equal(emulator.deliveries.length, 1);
   assert.equal(emulator.deliveries[0].signatureValid, true);
 });

@@ -10,6 +10,7 @@ import { Agent, type Dispatcher } from "undici";
 import type { FaultSpec } from "../../provider/emulator/emulator";
 import { deliverWebhook, signWebhook, type WebhookOptions } from "../../provider/resource/webhook";
 import { startEmulator } from "../helpers/emulator";
+import { applyOne, countLeaked, startFleet } from "../helpers/fleet";
 
 const SECRET = `webhook-secret-${process.pid}`;
 const PAYLOAD = { type: "cxone.dateaction.applied", actionId: "da-000123", audit: { requestId: "req-1", status: "SUCCESS" } };
@@ -254,5 +255,28 @@ test("a URL that is not http(s) or not a URL at all is reported without an attem
   ]) {
     const { opts } = options(t, url);
     assert.deepEqual(await deliverWebhook(opts), { delivered: false, status: null, attempts: 0, error });
+  }
+});
+
+test("through the real provider host: only the webhookUrl output holds the URL's path and query", async () => {
+  const fleet = await startFleet("webhook-url-secret");
+  try {
+    const pathToken = `path-token-${process.pid}`;
+    const queryToken = `query-token-${process.pid}`;
+    // The emulator serves only /webhooks/receiver: this path answers 404, a final "not delivered".
+    const webhookUrl = `${fleet.emulator.url}/hooks/${pathToken}?key=${queryToken}`;
+    const outcome = await applyOne(fleet.host, "secret-url", { ...fleet.base, webhookUrl, webhookRequired: true });
+    assert.equal(outcome.kind, "partial", outcome.kind === "failed" ? outcome.error.message : "");
+    if (outcome.kind !== "partial") return;
+    const outputs = outcome.state.outputs as { webhookUrl: string; audit: { webhook: { delivered: boolean; status: number; error: string } } };
+    assert.equal(outputs.webhookUrl, webhookUrl, "the output holds the URL as given");
+    assert.deepEqual([outputs.audit.webhook.delivered, outputs.audit.webhook.status], [false, 404]);
+    assert.match(outputs.audit.webhook.error, new RegExp(`at ${new URL(fleet.emulator.url).host} answered 404`));
+    // Everything but the webhookUrl output: the rest of the state, the error, the host's output.
+    const { webhookUrl: _kept, ...rest } = outputs;
+    const texts = [JSON.stringify(rest), outcome.error.message, ...fleet.host.stdout, ...fleet.host.stderr];
+    assert.equal(countLeaked(texts, [pathToken, queryToken, "/hooks/"]), 0, "the URL's path or query leaked");
+  } finally {
+    await fleet.close();
   }
 });

@@ -208,7 +208,7 @@ export class CxoneClient {
     const path = listPath(page, pageSize, name);
     const answer = await this.call("GET", path, undefined, tally, "the Data Action list");
     const body = parseJson(answer.text);
-    if (!isListPage(body)) throw this.unexpected("GET", path, answer, "a list page ({entities, total, page, pageSize})");
+    if (!isListPage(body)) throw unexpectedBody("GET", path, answer.status, "a list page ({entities, total, page, pageSize})");
     return { ...body, entities: body.entities.map(normalizeAction) };
   }
 
@@ -222,7 +222,7 @@ export class CxoneClient {
     this.breaker.check(`${method} ${path}`);
     let failed = false;
     try {
-      return this.checked(method, path, await this.authorized(method, path, body, tally), subject);
+      return checkedAnswer(method, path, await this.authorized(method, path, body, tally), subject, this.redact);
     } catch (error) {
       // Only transient trouble that outlived its retries counts against the tenant; a 4xx
       // shows the service answering.
@@ -315,19 +315,10 @@ export class CxoneClient {
     }
   }
 
-  /** Turns a non-transient, non-401 answer into the parsed result or a typed error. */
-  private checked(method: Method, path: string, answer: Answer, subject: string): Answer {
-    return checkedAnswer(method, path, answer, subject, (text) => this.redact(text));
-  }
-
   private parseAction(answer: Answer, method: Method, path: string): DataAction {
     const body = parseJson(answer.text);
-    if (!isDataAction(body)) throw this.unexpected(method, path, answer, "a Data Action ({id, name, enabled, configuration})");
+    if (!isDataAction(body)) throw unexpectedBody(method, path, answer.status, "a Data Action ({id, name, enabled, configuration})");
     return normalizeAction(body);
-  }
-
-  private unexpected(method: Method, path: string, answer: Answer, expected: string): HttpError {
-    return unexpectedBody(method, path, answer.status, expected);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -343,7 +334,7 @@ export class CxoneClient {
     this.log(`CXone POST ${path}: requesting an access token`);
     const answer = await this.retrying(method, path, state, null, () => this.send(method, this.#config.tokenUrl, headers, form));
     if (answer.status === 400 || answer.status === 401) {
-      const server = this.serverMessage(answer.text);
+      const server = serverMessage(answer.text, this.redact);
       throw new AuthenticationError(
         `The CXone token endpoint refused the API client (POST ${path} answered ${answer.status}${server === "" ? "" : `: ${server}`}). ` +
           "Check cxone:clientId / cxone:clientSecret (or CXONE_CLIENT_ID / CXONE_CLIENT_SECRET) and cxone:tokenUrl.",
@@ -358,7 +349,7 @@ export class CxoneClient {
       });
     }
     const issued = parseTokenResponse(parseJson(answer.text), this.settings.tokenExpiresInS);
-    if (issued === null) throw this.unexpected(method, path, answer, "a token response with access_token");
+    if (issued === null) throw unexpectedBody(method, path, answer.status, "a token response with access_token");
     this.remember(issued.accessToken);
     return issued;
   }
@@ -374,16 +365,11 @@ export class CxoneClient {
 
   private send(method: Method, url: string, headers: Record<string, string>, body: string | undefined): Promise<Attempt> {
     const limits = { timeoutMs: this.settings.requestTimeoutMs, maxBodyBytes: this.settings.maxResponseBytes };
-    return exchange(this.agent, method, url, headers, body, limits, (text) => this.redact(text));
+    return exchange(this.agent, method, url, headers, body, limits, this.redact);
   }
 
-  private serverMessage(text: string): string {
-    return serverMessage(text, (t) => this.redact(t));
-  }
-
-  private redact(text: string): string {
-    return redact(text, [...this.#credentials, ...this.#recentTokens]);
-  }
+  /** Credentials and recent tokens out of `text` (redact.ts); an arrow, so it can be passed on. */
+  private readonly redact = (text: string): string => redact(text, [...this.#credentials, ...this.#recentTokens]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,29 +6,32 @@
  * Layers of one call, outermost first: breaker check -> token -> (retry loop -> limiter permit
  * -> one HTTP attempt) -> on 401 a new token and the retry loop once more -> typed error.
  */
-import type { IncomingHttpHeaders } from "node:http";
-import { isDeepStrictEqual } from "node:util";
-import { Agent, request } from "undici";
+import type { Agent } from "undici";
 import { CircuitBreaker } from "./breaker";
 import { systemClock, systemSleep } from "../shared/clock";
 import { DEFAULTS, type Defaults } from "../shared/defaults";
-import { editDistance } from "../shared/distance";
 import {
-  AmbiguousNameError,
   AuthenticationError,
   ConflictError,
   CxoneError,
   HttpError,
-  NotFoundError,
-  PermissionError,
+  ResponseTooLargeError,
   TransientError,
   UnconfirmedWriteError,
-  ValidationError,
 } from "../shared/errors";
+import { checkedAnswer, serverMessage, tooLarge, unexpectedBody } from "./answers";
+import { borrowAgent, exchange, header, returnAgent, type Answer, type Attempt, type Method } from "./http";
 import { AdaptiveLimiter } from "./limiter";
+import { DATA_ACTIONS_PATH, findByName, listPath, type ListSource } from "./lookup";
+import { isDataAction, isListPage, normalizeAction, parseJson } from "./shapes";
+import { redact } from "./redact";
 import { decideRetry, formatMs, parseRetryAfter, retryPolicyFrom } from "./retry";
 import { TokenCache, parseTokenResponse, tokenRequestBody, type IssuedToken } from "./token";
-import type { Clock, DataAction, DateProcessing, ListPage, Sleep, Tally } from "../shared/types";
+import type { Clock, DataAction, ListPage, Sleep, Tally } from "../shared/types";
+
+export { NetworkFailure } from "./http";
+export { closestNames } from "./lookup";
+export { mergeOwned, ownedEquals, type OwnedConfig } from "./merge";
 
 export interface ClientConfig {
   baseUrl: string;
@@ -48,76 +51,15 @@ export interface ClientDeps {
   log?: (line: string) => void;
 }
 
-/** The part of a Data Action this provider owns (resource-spec.md). */
-export interface OwnedConfig {
-  dateProcessing: DateProcessing;
-  enabled: boolean;
-}
-
-/** A network failure reduced to name, code and a redacted message: undici errors carry sockets and more. */
-export class NetworkFailure extends Error {
-  readonly code: string | undefined;
-  constructor(name: string, code: string | undefined, message: string) {
-    super(message);
-    this.name = name;
-    this.code = code;
-  }
-}
-
-type Method = "GET" | "PUT" | "POST";
-
-/** One HTTP attempt: an answer whose body was read completely, or a failure to get one. */
-type Attempt =
-  | { kind: "answer"; status: number; headers: IncomingHttpHeaders; text: string }
-  | { kind: "network"; timedOut: boolean; cause: NetworkFailure };
-type Answer = Extract<Attempt, { kind: "answer" }>;
-
 /** Shared by the attempts of one call, including the repeat after a 401, so one budget covers both. */
 interface CallState {
   attempts: number;
   startedAt: number;
 }
 
-const DATA_ACTIONS_PATH = "/api/v2/dataactions";
 // 408 and 429 say "not now"; the 5xx set is cxone-api.md's. The same set decideRetry retries.
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const SUGGESTIONS = 5;
 const RECENT_TOKENS = 4; // tokens remembered for redaction
-const ERROR_TEXT_MAX = 300; // characters of a server's error body quoted in a message
-
-// ---------------------------------------------------------------------------------------------
-// Keep-alive agents, one per base URL, shared by every client of that tenant.
-
-const agents = new Map<string, { agent: Agent; users: number }>();
-
-function borrowAgent(baseUrl: string, settings: Settings): Agent {
-  let entry = agents.get(baseUrl);
-  if (entry === undefined) {
-    entry = {
-      agent: new Agent({
-        connectTimeout: settings.connectTimeoutMs,
-        keepAliveTimeout: settings.keepAliveTimeoutMs,
-        // No socket cap here: each client's limiter caps its requests in flight, and a request
-        // queued inside undici would spend its per-attempt timeout waiting for a socket.
-      }),
-      users: 0,
-    };
-    agents.set(baseUrl, entry);
-  }
-  entry.users++;
-  return entry.agent;
-}
-
-async function returnAgent(baseUrl: string): Promise<void> {
-  const entry = agents.get(baseUrl);
-  if (entry === undefined) return;
-  entry.users--;
-  if (entry.users > 0) return;
-  agents.delete(baseUrl);
-  await entry.agent.close();
-}
-
-// ---------------------------------------------------------------------------------------------
 
 export class CxoneClient {
   private readonly baseUrl: string;
@@ -135,6 +77,7 @@ export class CxoneClient {
   private readonly breaker: CircuitBreaker;
   private readonly policy: ReturnType<typeof retryPolicyFrom>;
   private readonly tokenPath: string;
+  private readonly listSource: ListSource;
   /** Strings that must never leave this client: the credentials, and the tokens issued lately. */
   readonly #credentials: string[];
   readonly #recentTokens: string[] = [];
@@ -165,31 +108,20 @@ export class CxoneClient {
     });
     this.breaker = new CircuitBreaker({ threshold: this.settings.breakerThreshold, cooldownMs: this.settings.breakerCooldownMs, clock: this.clock });
     this.tokenPath = new URL(config.tokenUrl).pathname;
+    this.listSource = {
+      fetchPage: (page, pageSize, name, tally) => this.listPage(page, pageSize, name, tally),
+      pageSize: this.settings.pageSize,
+      maxPages: this.settings.maxPages,
+      log: this.log,
+    };
   }
 
   /**
-   * The one action named exactly `name` (case-sensitive). The server's filter may match
-   * loosely, so every page of its answer is read and matched here.
+   * The one action named exactly `name` (case-sensitive), from every page of the server's
+   * loosely filtered list (lookup.ts).
    */
-  async findByName(name: string, tally: Tally): Promise<DataAction> {
-    const listed = await this.listAll(name, tally);
-    const matches = listed.filter((a) => a.name === name);
-    if (matches.length === 1) return matches[0];
-    if (matches.length > 1) {
-      const ids = matches.map((a) => a.id);
-      throw new AmbiguousNameError(
-        `${ids.length} Data Actions are named exactly "${name}" (ids ${ids.join(", ")}). ` +
-          "Set actionId to the one this resource should manage, or rename the others in CXone.",
-        ids,
-      );
-    }
-    const suggestions = closestNames(name, await this.namesForSuggestions(listed, tally));
-    throw new NotFoundError(
-      `No Data Action is named exactly "${name}" (names match case-sensitively)` +
-        (suggestions.length > 0 ? `; closest names: ${suggestions.map((n) => `"${n}"`).join(", ")}` : "") +
-        ". Fix actionName, or set actionId to pin the action by id.",
-      { method: "GET", path: DATA_ACTIONS_PATH },
-    );
+  findByName(name: string, tally: Tally): Promise<DataAction> {
+    return findByName(this.listSource, name, tally);
   }
 
   async get(id: string, tally: Tally): Promise<DataAction> {
@@ -226,10 +158,10 @@ export class CxoneClient {
         sent = true;
         return { action: await this.put(desired, tally), putSkipped: false, conflicts };
       } catch (error) {
-        if (error instanceof TransientError) {
-          // No answer is not a refusal: the PUT may have landed. Read back once; if CXone already
-          // holds what we wanted, the write succeeded and must be recorded as such. The read-back
-          // is recovery from the failed attempts, counted as a retry.
+        // No answer, or one too large to read, is not a refusal: the PUT may have landed.
+        if (error instanceof TransientError || error instanceof ResponseTooLargeError) {
+          // Read back once; if CXone already holds what we wanted, the write succeeded and must be
+          // recorded as such. The read-back is recovery from the failed attempts, counted as a retry.
           tally.retries++;
           let after: DataAction;
           try {
@@ -270,43 +202,14 @@ export class CxoneClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Listing
+  // Listing: one checked page for lookup.ts
 
-  /** Every entity the list answers for `name` (or for all names when null), page by page. */
-  private async listAll(name: string | null, tally: Tally): Promise<DataAction[]> {
-    const listed: DataAction[] = [];
-    for (let page = 1; page <= this.settings.maxPages; page++) {
-      const filter = name === null ? "" : `&filter=${encodeURIComponent(`name=${name}`)}`;
-      const path = `${DATA_ACTIONS_PATH}?pageSize=${this.settings.pageSize}&page=${page}${filter}`;
-      const answer = await this.call("GET", path, undefined, tally, "the Data Action list");
-      const body = parseJson(answer.text);
-      if (!isListPage(body)) throw this.unexpected("GET", path, answer, "a list page ({entities, total, page, pageSize})");
-      listed.push(...body.entities.map(normalizeAction));
-      // The server may clamp pageSize; its own figure says how far this page reaches.
-      const served = body.pageSize > 0 ? body.pageSize : body.entities.length;
-      if (body.entities.length === 0 || page * served >= body.total) return listed;
-    }
-    throw new HttpError(
-      `Listing Data Actions stopped after ${this.settings.maxPages} pages of ${this.settings.pageSize} without reaching the end. ` +
-        "Narrow the lookup: set actionId to pin the action by id.",
-      { method: "GET", path: DATA_ACTIONS_PATH },
-    );
-  }
-
-  /**
-   * Names to suggest when nothing matched: the loose matches of the filter, or, when the filter
-   * matched nothing at all (a typo), every name. This costs requests only on the failure path;
-   * if it fails, the not-found error still stands, without suggestions.
-   */
-  private async namesForSuggestions(listed: DataAction[], tally: Tally): Promise<string[]> {
-    if (listed.length > 0) return listed.map((a) => a.name);
-    try {
-      return (await this.listAll(null, tally)).map((a) => a.name);
-    } catch (error) {
-      if (!(error instanceof CxoneError)) throw error;
-      this.log(`CXone: could not list Data Actions for name suggestions: ${error.message}`);
-      return [];
-    }
+  private async listPage(page: number, pageSize: number, name: string | null, tally: Tally): Promise<ListPage> {
+    const path = listPath(page, pageSize, name);
+    const answer = await this.call("GET", path, undefined, tally, "the Data Action list");
+    const body = parseJson(answer.text);
+    if (!isListPage(body)) throw unexpectedBody("GET", path, answer.status, "a list page ({entities, total, page, pageSize})");
+    return { ...body, entities: body.entities.map(normalizeAction) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -319,7 +222,7 @@ export class CxoneClient {
     this.breaker.check(`${method} ${path}`);
     let failed = false;
     try {
-      return this.checked(method, path, await this.authorized(method, path, body, tally), subject);
+      return checkedAnswer(method, path, await this.authorized(method, path, body, tally), subject, this.redact);
     } catch (error) {
       // Only transient trouble that outlived its retries counts against the tenant; a 4xx
       // shows the service answering.
@@ -377,13 +280,17 @@ export class CxoneClient {
 
   /**
    * Repeats `attempt` while the outcome is transient (429, 5xx, network, timeout) and
-   * decideRetry allows; returns the first other answer, or throws TransientError.
+   * decideRetry allows; returns the first other answer, or throws TransientError (or
+   * ResponseTooLargeError, at once: a body past the cap is no passing trouble).
    */
   private async retrying(method: Method, path: string, state: CallState, tally: Tally | null, attempt: () => Promise<Attempt>): Promise<Answer> {
     for (;;) {
       const result = await attempt();
       state.attempts++;
       if (result.kind === "answer" && !TRANSIENT_STATUSES.has(result.status)) return result;
+      if (result.kind === "too-large") {
+        throw tooLarge(method, path, result.status, result.limitBytes, path === this.tokenPath && method === "POST" ? "cxone:tokenUrl" : "cxone:baseUrl");
+      }
       const now = this.clock.now();
       const elapsedMs = now - state.startedAt;
       const decision = decideRetry(
@@ -408,56 +315,10 @@ export class CxoneClient {
     }
   }
 
-  /** Turns a non-transient, non-401 answer into the parsed result or a typed error. */
-  private checked(method: Method, path: string, answer: Answer, subject: string): Answer {
-    const { status } = answer;
-    if (status >= 200 && status < 300) return answer;
-    const details = { method, path, status };
-    const server = this.serverMessage(answer.text);
-    const said = server === "" ? "" : `: ${server}`;
-    switch (status) {
-      case 400:
-        throw new ValidationError(
-          `CXone rejected ${method} ${path} (400)${said}. Fix the input that produces this value and run \`pulumi up\` again.`,
-          details,
-        );
-      case 403: {
-        const scope = method === "PUT" ? "dataactions:write" : "dataactions:read";
-        throw new PermissionError(
-          `CXone refused ${method} ${path} (403)${said}. This operation needs the ${scope} scope; ` +
-            "grant it to the API client (cxone:clientId) in CXone, then run `pulumi up` again.",
-          details,
-        );
-      }
-      case 404:
-        throw new NotFoundError(
-          path.startsWith(`${DATA_ACTIONS_PATH}?`)
-            ? `${method} ${path} answered 404${said}: the Data Action API is not at this address. Check cxone:baseUrl / cxone:region.`
-            : `${subject} was not found (${method} ${path} answered 404): it was deleted or never existed. ` +
-                "Check actionId/actionName, or run `pulumi refresh` to drop it from the stack.",
-          details,
-        );
-      case 409:
-        throw new ConflictError(
-          `${method} ${path} answered 409${said}: the version sent is stale because someone else changed ${subject}. Read it again and retry.`,
-          details,
-        );
-      default:
-        throw new HttpError(`${method} ${path} answered an unexpected ${status}${said}.`, details);
-    }
-  }
-
   private parseAction(answer: Answer, method: Method, path: string): DataAction {
     const body = parseJson(answer.text);
-    if (!isDataAction(body)) throw this.unexpected(method, path, answer, "a Data Action ({id, name, enabled, configuration})");
+    if (!isDataAction(body)) throw unexpectedBody(method, path, answer.status, "a Data Action ({id, name, enabled, configuration})");
     return normalizeAction(body);
-  }
-
-  private unexpected(method: Method, path: string, answer: Answer, expected: string): HttpError {
-    return new HttpError(
-      `${method} ${path} answered ${answer.status} with a body that is not ${expected}; is cxone:baseUrl a CXone API?`,
-      { method, path, status: answer.status },
-    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -473,7 +334,7 @@ export class CxoneClient {
     this.log(`CXone POST ${path}: requesting an access token`);
     const answer = await this.retrying(method, path, state, null, () => this.send(method, this.#config.tokenUrl, headers, form));
     if (answer.status === 400 || answer.status === 401) {
-      const server = this.serverMessage(answer.text);
+      const server = serverMessage(answer.text, this.redact);
       throw new AuthenticationError(
         `The CXone token endpoint refused the API client (POST ${path} answered ${answer.status}${server === "" ? "" : `: ${server}`}). ` +
           "Check cxone:clientId / cxone:clientSecret (or CXONE_CLIENT_ID / CXONE_CLIENT_SECRET) and cxone:tokenUrl.",
@@ -488,7 +349,7 @@ export class CxoneClient {
       });
     }
     const issued = parseTokenResponse(parseJson(answer.text), this.settings.tokenExpiresInS);
-    if (issued === null) throw this.unexpected(method, path, answer, "a token response with access_token");
+    if (issued === null) throw unexpectedBody(method, path, answer.status, "a token response with access_token");
     this.remember(issued.accessToken);
     return issued;
   }
@@ -500,55 +361,15 @@ export class CxoneClient {
   }
 
   // -------------------------------------------------------------------------------------------
-  // One HTTP exchange
+  // One HTTP exchange (http.ts), with this client's agent, limits and redaction
 
-  private async send(method: Method, url: string, headers: Record<string, string>, body: string | undefined): Promise<Attempt> {
-    const timeoutMs = this.settings.requestTimeoutMs;
-    try {
-      const response = await request(url, {
-        method,
-        headers,
-        body,
-        dispatcher: this.agent,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        // headersTimeout/bodyTimeout bound each phase; this bounds the whole attempt.
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      try {
-        // Reading every body, errors included, returns the socket to the keep-alive pool.
-        return { kind: "answer", status: response.statusCode, headers: response.headers, text: await response.body.text() };
-      } catch (error) {
-        response.body.destroy();
-        return this.networkFailure(error);
-      }
-    } catch (error) {
-      return this.networkFailure(error);
-    }
+  private send(method: Method, url: string, headers: Record<string, string>, body: string | undefined): Promise<Attempt> {
+    const limits = { timeoutMs: this.settings.requestTimeoutMs, maxBodyBytes: this.settings.maxResponseBytes };
+    return exchange(this.agent, method, url, headers, body, limits, this.redact);
   }
 
-  private networkFailure(error: unknown): Attempt {
-    const e = error as { name?: unknown; code?: unknown; message?: unknown };
-    const name = typeof e?.name === "string" ? e.name : "Error";
-    const code = typeof e?.code === "string" ? e.code : undefined;
-    const timedOut =
-      name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT";
-    const message = this.redact(typeof e?.message === "string" ? e.message : String(error));
-    return { kind: "network", timedOut, cause: new NetworkFailure(name, code, message) };
-  }
-
-  /** The server's own words from an error body (`message`, `error_description`), redacted and bounded. */
-  private serverMessage(text: string): string {
-    const body = parseJson(text) as Record<string, unknown> | undefined;
-    const fields = [body?.message, body?.error_description, body?.error].filter((v): v is string => typeof v === "string" && v !== "");
-    const raw = fields.length > 0 ? fields[0] : text.trim();
-    const redacted = this.redact(raw);
-    return redacted.length > ERROR_TEXT_MAX ? `${redacted.slice(0, ERROR_TEXT_MAX)}...` : redacted;
-  }
-
-  private redact(text: string): string {
-    return [...this.#credentials, ...this.#recentTokens].reduce((t, secret) => t.split(secret).join("[redacted]"), text);
-  }
+  /** Credentials and recent tokens out of `text` (redact.ts); an arrow, so it can be passed on. */
+  private readonly redact = (text: string): string => redact(text, [...this.#credentials, ...this.#recentTokens]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -577,108 +398,6 @@ export async function closeAllClients(): Promise<void> {
   await Promise.all(clients.map((c) => c.close()));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Merging the owned part into a live action (pure)
-
-/**
- * The live action with our `enabled` and `dateProcessing` written in. Every other key, at the
- * top level and in `configuration`, is kept as read, and so is `version` (the server checks it).
- * We own `dateProcessing`, yet keys inside it that we do not know are kept too: a newer CXone
- * field there must not be erased by an older provider.
- */
-export function mergeOwned(live: DataAction, desired: OwnedConfig): DataAction {
-  const liveProcessing = live.configuration?.dateProcessing;
-  return {
-    ...live,
-    enabled: desired.enabled,
-    configuration: {
-      ...live.configuration,
-      dateProcessing: { ...(isRecord(liveProcessing) ? liveProcessing : {}), ...desired.dateProcessing },
-    },
-  };
-}
-
-/**
- * Whether the live action already holds what we want, so the PUT can be skipped. Keys inside
- * `dateProcessing` that we do not set are ignored (mergeOwned keeps them). A null
- * `dateProcessing` (an action that had none) matches only an action without one.
- */
-export function ownedEquals(live: DataAction, desired: { dateProcessing: DateProcessing | null; enabled: boolean }): boolean {
-  if (live.enabled !== desired.enabled) return false;
-  const liveProcessing = live.configuration?.dateProcessing;
-  if (desired.dateProcessing === null) return liveProcessing === undefined || liveProcessing === null;
-  if (!isRecord(liveProcessing)) return false;
-  return Object.entries(desired.dateProcessing).every(([key, value]) => value === undefined || isDeepStrictEqual(liveProcessing[key], value));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Name suggestions (pure)
-
-/**
- * Up to five names close to `wanted`, closest first: by edit distance ignoring case, then by
- * exact edit distance (so "Foo_Bar" beats "foo_bar" for "Foo_Baz").
- */
-export function closestNames(wanted: string, names: string[]): string[] {
-  const target = wanted.toLowerCase();
-  // Further than this is a different name, not a typo of this one; containment (a suffix such
-  // as "_v2") is always worth showing.
-  const maxDistance = Math.max(2, Math.floor(wanted.length / 3));
-  const scored = [...new Set(names)]
-    .filter((n) => n !== wanted)
-    .map((n) => {
-      const lower = n.toLowerCase();
-      const contains = lower.includes(target) || target.includes(lower);
-      return { name: n, loose: editDistance(target, lower), exact: editDistance(wanted, n), contains };
-    })
-    .filter((s) => s.loose <= maxDistance || s.contains);
-  scored.sort((a, b) => a.loose - b.loose || a.exact - b.exact || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return scored.slice(0, SUGGESTIONS).map((s) => s.name);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
 function actionPath(id: string): string {
   return `${DATA_ACTIONS_PATH}/${encodeURIComponent(id)}`;
-}
-
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isDataAction(value: unknown): value is DataAction {
-  return (
-    isRecord(value) &&
-    typeof value.id === "string" &&
-    typeof value.name === "string" &&
-    (value.configuration === undefined || isRecord(value.configuration))
-  );
-}
-
-function isListPage(value: unknown): value is ListPage {
-  return (
-    isRecord(value) &&
-    Array.isArray(value.entities) &&
-    value.entities.every(isDataAction) &&
-    typeof value.total === "number" &&
-    typeof value.pageSize === "number"
-  );
-}
-
-/** An action without `configuration` gets an empty one, so merging has somewhere to write. */
-function normalizeAction(action: DataAction): DataAction {
-  return action.configuration === undefined ? { ...action, configuration: {} } : action;
 }

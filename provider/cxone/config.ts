@@ -50,7 +50,24 @@ function checkedUrl(value: string, name: string): string {
   if (url.username || url.password) {
     throw new ConfigError(`${name} must not carry credentials; use cxone:clientId and cxone:clientSecret`);
   }
+  // The client secret travels to the token URL and bearer tokens to the base URL: without TLS
+  // anyone on the path reads them. Plain http stays for loopback, where the emulator listens.
+  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+    throw new ConfigError(
+      `${name} ${url.origin} uses http:, which would send the client secret and access tokens unencrypted. ` +
+        `Use https:// (set ${name} to https://${url.host}${url.pathname === "/" ? "" : url.pathname}); ` +
+        "plain http: is accepted only for a loopback host (127.0.0.0/8, ::1, localhost), such as the emulator.",
+    );
+  }
   return value.replace(/\/+$/, "");
+}
+
+/** 127.0.0.0/8, ::1 or localhost, as URL.hostname spells them (IPv6 in brackets). */
+export function isLoopback(hostname: string): boolean {
+  if (hostname === "localhost" || hostname === "[::1]") return true;
+  const octets = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(hostname);
+  // WHATWG URL parsing has already normalised IPv4 forms such as 0x7f.1 or 2130706433 to dotted decimal.
+  return octets !== null && octets[1] === "127";
 }
 
 /** Resolves settings; URLs are validated here, credentials only when a call needs them. */

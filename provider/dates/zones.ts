@@ -105,3 +105,17 @@ export function caseCorrection(zone: string): string | undefined {
   const listed = candidates().byLower.get(zone.toLowerCase());
   return listed !== undefined && listed !== zone ? listed : undefined;
 }
+
+/**
+ * The one spelling of the zone `zone` names, or undefined when it names none: the listed name it
+ * matches in any letter case, else, for another name of a zone (US/Eastern, Zulu), the runtime's
+ * canonical id for it, listed spelling preferred. `zone` is canonical when this returns it unchanged.
+ */
+export function canonicalZone(zone: string): string | undefined {
+  const { byLower } = candidates();
+  const listed = byLower.get(zone.toLowerCase());
+  if (listed !== undefined) return listed;
+  if (!isValidTimeZone(zone)) return undefined;
+  const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  return byLower.get(resolved.toLowerCase()) ?? resolved;
+}

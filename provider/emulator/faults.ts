@@ -9,7 +9,7 @@ import { ConfigError } from "../shared/errors";
 /** The emulator's routes a fault can target; "any" matches each of the other five. */
 export type FaultRoute = "token" | "list" | "get" | "put" | "webhook" | "any";
 export type ConcreteRoute = Exclude<FaultRoute, "any">;
-export type FaultKind = "429" | "5xx" | "drop" | "slow" | "revoke";
+export type FaultKind = "429" | "5xx" | "drop" | "slow" | "revoke" | "huge" | "endless" | "shift";
 export type RetryAfterForm = "seconds" | "http-date" | "none";
 
 export interface FaultSpec {
@@ -23,6 +23,8 @@ export interface FaultSpec {
   retryAfterSeconds?: number; // for 429, default DEFAULTS.emulatorRetryAfterS
   status?: 500 | 502 | 503 | 504; // for 5xx (default 503)
   delayMs?: number; // for slow: delay before the response headers, default DEFAULTS.emulatorSlowDelayMs
+  bytes?: number; // for huge: bytes of the body, all announced in content-length, default DEFAULTS.emulatorHugeBodyBytes
+  shiftBy?: number; // for shift (list only): actions created before the page is served, sorting first and matching its filter; default 1
 }
 
 export interface ThrottleSpec {
@@ -32,7 +34,7 @@ export interface ThrottleSpec {
 }
 
 const ROUTES: readonly FaultRoute[] = ["token", "list", "get", "put", "webhook", "any"];
-const KINDS: readonly FaultKind[] = ["429", "5xx", "drop", "slow", "revoke"];
+const KINDS: readonly FaultKind[] = ["429", "5xx", "drop", "slow", "revoke", "huge", "endless", "shift"];
 const RETRY_AFTER_FORMS: readonly RetryAfterForm[] = ["seconds", "http-date", "none"];
 const STATUSES: readonly number[] = [500, 502, 503, 504];
 
@@ -57,10 +59,13 @@ export function validateFaultSpec(spec: FaultSpec): FaultSpec {
   const where = `fault ${JSON.stringify(spec)}`;
   if (!ROUTES.includes(spec.route)) throw new ConfigError(`${where}: route must be one of ${ROUTES.join(", ")}`);
   if (!KINDS.includes(spec.kind)) throw new ConfigError(`${where}: kind must be one of ${KINDS.join(", ")}`);
-  for (const key of ["after", "count", "retryAfterSeconds", "delayMs"] as const) {
+  for (const key of ["after", "count", "retryAfterSeconds", "delayMs", "bytes", "shiftBy"] as const) {
     if (spec[key] !== undefined && !isNonNegativeInteger(spec[key])) {
       throw new ConfigError(`${where}: ${key} must be a non-negative integer`);
     }
+  }
+  if (spec.kind === "shift" && spec.route !== "list") {
+    throw new ConfigError(`${where}: a shift fault moves list pages; its route must be list`);
   }
   const p = spec.probability;
   if (p !== undefined && !(typeof p === "number" && p >= 0 && p <= 1)) {
@@ -111,11 +116,13 @@ export function parseFaultSpec(text: string): FaultSpec {
       case "retryAfterSeconds":
       case "status":
       case "delayMs":
+      case "bytes":
+      case "shiftBy":
         spec[key] = Number(raw);
         break;
       default:
         throw new ConfigError(
-          `fault "${text}": unknown option "${key}"; use after, count, probability, retryAfter, retryAfterSeconds, status or delayMs`,
+          `fault "${text}": unknown option "${key}"; use after, count, probability, retryAfter, retryAfterSeconds, status, delayMs, bytes or shiftBy`,
         );
     }
   }

@@ -4,12 +4,12 @@
  * Every failure names the input, says what is wrong and what to write instead.
  */
 import { z } from "zod";
-import { computeDateManipulation, isValidTimeZone, type DateResult, type DateSpec, type Disambiguation, type Operation } from "../dates/datetime";
+import { computeDateManipulation, type DateResult, type DateSpec, type Disambiguation, type Operation } from "../dates/datetime";
 import { explainInvalidDuration, parseIsoDuration } from "../dates/duration";
 import { DateInputError } from "../shared/errors";
 import type { DateProcessing } from "../shared/types";
 import { editDistance } from "../shared/distance";
-import { caseCorrection, suggestZones } from "../dates/zones";
+import { canonicalZone, suggestZones } from "../dates/zones";
 
 /** Pulumi's unknown-value sentinel: an input whose value is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -233,11 +233,18 @@ function trimmed(name: string, whatToWrite: string): Rule<string> {
 
 function zoneRule(name: string): Rule<string> {
   return (zone) => {
-    const listed = caseCorrection(zone);
-    if (listed !== undefined) {
-      return `${name} ${quote(zone)} is not spelled as in the IANA time zone database, and the name is written to CXone as given; did you mean ${quote(listed)}?`;
+    // One spelling per zone, the same rule for sourceTimezone and targetTimezone: the name is
+    // written to CXone as given, and nothing in the API contract says CXone folds case or knows
+    // every alias. So a case variant or an alias is refused with the one spelling to write, never
+    // accepted as typed (while "europe/london" is refused, "us/eastern" must not pass).
+    const canonical = canonicalZone(zone);
+    if (canonical === zone) return undefined;
+    if (canonical !== undefined && canonical.toLowerCase() === zone.toLowerCase()) {
+      return `${name} ${quote(zone)} is not spelled as in the IANA time zone database, and the name is written to CXone as given; did you mean ${quote(canonical)}?`;
     }
-    if (isValidTimeZone(zone)) return undefined;
+    if (canonical !== undefined) {
+      return `${name} ${quote(zone)} is another name (an alias) of the IANA time zone ${quote(canonical)}, and the name is written to CXone as given; write ${quote(canonical)}`;
+    }
     if (zone.trim() === "") return `${name} is empty; write an IANA time zone such as "America/New_York" or "UTC"`;
     if (/^(?:utc|gmt)?\s*[+-]\d/i.test(zone)) {
       return (
@@ -302,10 +309,16 @@ const urlRule: Rule<string> = (text) => {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     return `webhookUrl uses ${quote(url.protocol)}, but only http: and https: endpoints can be notified; write one such as ${quote(EXAMPLE_URL)}`;
   }
-  if (url.username !== "" || url.password !== "") {
+  // Userinfo in any form: user:password@, token@, :token@, even an empty "@". The parsed URL
+  // drops an empty one, so the text before the host is checked as typed: the webhookUrl output
+  // stores the text as typed, in plain text unless it is a secret.
+  const authority = /^[a-z][a-z\d+.-]*:[/\\]*([^/\\?#]*)/i.exec(text)?.[1] ?? "";
+  if (url.username !== "" || url.password !== "" || authority.includes("@")) {
     return (
-      "webhookUrl carries credentials (user:password@), which would be stored in stack state in plain text; remove them " +
-      'and have deliveries signed instead: pulumi config set --secret cxone:webhookSecret <secret> (or CXONE_WEBHOOK_SECRET)'
+      "webhookUrl carries credentials before its host (user:password@ or token@), which the webhookUrl output would store " +
+      "in stack state in plain text; remove them. To authenticate deliveries, have them signed: " +
+      "pulumi config set --secret cxone:webhookSecret <secret> (or CXONE_WEBHOOK_SECRET); if the receiver needs a token, put it " +
+      "in the path or query and pass the URL as a secret (pulumi.secret(...)) so the output stays encrypted"
     );
   }
   return undefined;

@@ -4,12 +4,14 @@
  * `webhook-timestamp` and signature per attempt, and only a 2xx counts as delivered.
  *
  * It never throws: the outcome is a plain-JSON WebhookResult the audit record embeds.
- * Its error text names the target as origin + path only, because webhook URLs often carry
- * a token in the query, and it never contains the secret.
+ * Its error text names the target by host only: receivers often carry a token in the path or
+ * the query, and only the `webhookUrl` output may hold those (resource-spec.md). Network
+ * failures are described from their codes, never from messages that may quote the URL.
  */
 import { createHmac } from "node:crypto";
 import { Agent, request, type Dispatcher } from "undici";
 import { formatMs, parseRetryAfter } from "../cxone/retry";
+import { DEFAULTS } from "../shared/defaults";
 import type { Clock, Sleep } from "../shared/types";
 
 export interface WebhookResult {
@@ -27,6 +29,7 @@ export interface WebhookOptions {
   attempts: number; // attempts at most, the first included
   timeoutMs: number; // ms for one attempt: connect, headers and body
   backoffBaseMs: number; // ms, ceiling of the first full-jitter backoff, doubling per attempt
+  drainBytes?: number; // bytes of an answer's body read and discarded at most; default DEFAULTS.webhookDrainBytes
   dispatcher?: Dispatcher; // default: an Agent of this delivery's own, closed at the end
   clock: Clock;
   sleep: Sleep;
@@ -81,7 +84,14 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   }
 }
 
-async function attemptOnce(url: URL, headers: Record<string, string>, body: string, dispatcher: Dispatcher, timeoutMs: number): Promise<AttemptResult> {
+async function attemptOnce(
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  dispatcher: Dispatcher,
+  timeoutMs: number,
+  drainBytes: number,
+): Promise<AttemptResult> {
   try {
     // The signal bounds the whole attempt, connect included; the undici timeouts are the
     // same bound expressed where undici checks it.
@@ -96,9 +106,11 @@ async function attemptOnce(url: URL, headers: Record<string, string>, body: stri
     });
     const raw = response.headers["retry-after"];
     const retryAfter = Array.isArray(raw) ? raw[0] ?? null : raw ?? null;
-    // The status decides; the body only has to be drained so the socket can be reused.
-    // A receiver that breaks off its body after a status line still gave its answer.
-    await response.body.dump().catch(() => undefined);
+    // The status decides; the body only has to be drained so the socket can be reused. dump()
+    // reads at most `limit` bytes, discarding them, and past that closes the socket: an endless
+    // or huge body costs neither memory nor time. A receiver that breaks off its body after a
+    // status line still gave its answer.
+    await response.body.dump({ limit: drainBytes }).catch(() => undefined);
     return { status: response.statusCode, retryAfter, failure: null };
   } catch (error) {
     return { status: null, retryAfter: null, failure: describeFailure(error, timeoutMs) };
@@ -121,7 +133,7 @@ export async function deliverWebhook(opts: WebhookOptions): Promise<WebhookResul
   } catch {
     return { delivered: false, status: null, attempts: 0, error: "the webhook payload is not serializable as JSON" };
   }
-  const where = `POST ${target.origin}${target.pathname}`;
+  const where = `POST to the webhook receiver at ${target.host}`;
   const ownAgent = opts.dispatcher === undefined ? new Agent({ connectTimeout: opts.timeoutMs }) : undefined;
   const dispatcher = opts.dispatcher ?? (ownAgent as Agent);
   // The longest the delivery would take if every attempt timed out: a Retry-After that does
@@ -141,7 +153,7 @@ export async function deliverWebhook(opts: WebhookOptions): Promise<WebhookResul
       if (opts.secret !== undefined) {
         headers["webhook-signature"] = signWebhook(opts.secret, opts.id, Number(headers["webhook-timestamp"]), body);
       }
-      const result = await attemptOnce(target, headers, body, dispatcher, opts.timeoutMs);
+      const result = await attemptOnce(target, headers, body, dispatcher, opts.timeoutMs, opts.drainBytes ?? DEFAULTS.webhookDrainBytes);
       status = result.status;
       if (status !== null && status >= 200 && status < 300) return { delivered: true, status, attempts, error: null };
       const what = status === null ? `failed: ${result.failure}` : `answered ${status}`;

@@ -12,6 +12,7 @@ export const DEFAULTS = {
   maxPages: 1_000, // pages read at most by one name lookup (100,000 actions)
   requestTimeoutMs: 15_000, // ms for one HTTP attempt, headers and body
   connectTimeoutMs: 5_000, // ms to open a TCP connection
+  maxResponseBytes: 4 * 1024 * 1024, // bytes (4 MiB) of one response body from the API or the token endpoint; a list page of 100 actions is about 60 KiB
   maxAttempts: 6, // attempts per HTTP call, the first included
   callBudgetMs: 90_000, // ms one HTTP call may spend across all its attempts and waits
   backoffBaseMs: 250, // ms, first full-jitter backoff ceiling
@@ -30,6 +31,7 @@ export const DEFAULTS = {
   webhookAttempts: 4, // webhook POST attempts, the first included
   webhookTimeoutMs: 5_000, // ms for one webhook attempt
   webhookBackoffBaseMs: 200, // ms, first webhook backoff ceiling
+  webhookDrainBytes: 64 * 1024, // bytes (64 KiB) of a webhook answer's body read and discarded; past it the socket is closed (the status is the answer)
   keepAliveTimeoutMs: 10_000, // ms an idle keep-alive socket stays open
   emulatorTokenTtlS: 3600, // seconds a token issued by the emulator stays valid (sent as expires_in)
   emulatorListPageSize: 25, // entities per list page the emulator serves when the request names no pageSize
@@ -37,6 +39,7 @@ export const DEFAULTS = {
   emulatorRetryAfterS: 1, // seconds an injected 429 announces in Retry-After when the fault names none
   emulatorSlowDelayMs: 1_000, // ms an injected "slow" fault holds the response headers when the fault names none
   emulatorParentPollMs: 500, // ms between checks that the process which started the emulator CLI still lives
+  emulatorHugeBodyBytes: 64 * 1024 * 1024, // bytes (64 MiB) a "huge" fault declares in content-length and sends
   emulatorWebhookStatus: 204, // HTTP status the emulator's webhook receiver answers by default
 } as const;
 

@@ -91,6 +91,13 @@ export class UnconfirmedWriteError extends CxoneError {
   }
 }
 
+/** An answer's body outgrew DEFAULTS.maxResponseBytes: no CXone answer is that large, so it is not retried. */
+export class ResponseTooLargeError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_RESPONSE_TOO_LARGE", message, details);
+  }
+}
+
 /** The tenant's circuit breaker is open: calls fail fast until the trial call. */
 export class CircuitOpenError extends CxoneError {
   constructor(message: string) {

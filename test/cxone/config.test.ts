@@ -58,3 +58,42 @@ test("bad URLs and missing credentials fail with what to set, never with a secre
   );
   assert.deepEqual(requireCredentials(resolveSettings(config({ "cxone:clientId": "id", "cxone:clientSecret": "secret" }), {})), { clientId: "id", clientSecret: "secret" });
 });
+
+test("credentials travel over TLS only: http: is refused unless the host is loopback", () => {
+  // [key, URL, accepted]
+  const table: Array<[string, string, boolean]> = [
+    ["cxone:baseUrl", "http://api-us.niceincontact.com", false],
+    ["cxone:baseUrl", "http://10.0.0.5:8080", false],
+    ["cxone:baseUrl", "http://128.0.0.1", false],
+    ["cxone:baseUrl", "http://localhost.example.com", false],
+    ["cxone:baseUrl", "http://[::2]:80", false],
+    ["cxone:tokenUrl", "http://auth.example.test/token", false],
+    ["cxone:baseUrl", "https://api-us.niceincontact.com", true],
+    ["cxone:tokenUrl", "https://auth.example.test/token", true],
+    ["cxone:baseUrl", "http://127.0.0.1:8080", true],
+    ["cxone:baseUrl", "http://127.45.6.7:8080", true],
+    ["cxone:baseUrl", "http://0x7f.1:9", true], // WHATWG spelling of 127.0.0.1
+    ["cxone:baseUrl", "http://[::1]:8080", true],
+    ["cxone:baseUrl", "http://localhost:8080", true],
+    ["cxone:tokenUrl", "http://127.0.0.1:8080/api/v2/oauth2/token", true],
+  ];
+  for (const [key, url, accepted] of table) {
+    const env = { CXONE_CLIENT_ID: "id" };
+    if (accepted) {
+      assert.doesNotThrow(() => resolveSettings(config({ [key]: url }), env), url);
+      continue;
+    }
+    assert.throws(
+      () => resolveSettings(config({ [key]: url }), env),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(`${key} `) &&
+        /uses http:, which would send the client secret and access tokens unencrypted/.test(e.message) &&
+        e.message.includes("Use https://") &&
+        e.message.includes("loopback host (127.0.0.0/8, ::1, localhost)"),
+      url,
+    );
+  }
+  // The suggested fix is the same URL over https.
+  assert.throws(() => resolveSettings(config({ "cxone:tokenUrl": "http://auth.example.test/oauth/token" }), {}), /set cxone:tokenUrl to https:\/\/auth\.example\.test\/oauth\/token/);
+});

@@ -65,6 +65,9 @@ function sign(secret: string, id: string, timestamp: string, body: string) {
   return `v1,${createHmac("sha256", secret).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
 }
 
+/** Unix seconds now: the receiver (standardwebhooks) accepts timestamps within 5 minutes of its clock. */
+const nowS = () => String(Math.floor(Date.now() / 1000));
+
 function deliver(emu: Emulator, body: string, headers: Record<string, string>) {
   return fetch(emu.webhookUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
 }
@@ -442,6 +445,67 @@ describe("faults", () => {
   });
 });
 
+describe("hostile answers", () => {
+  /** Status, headers and the number of body bytes read before `stopAfter` (then the socket is destroyed). */
+  function rawGet(url: string, token: string, stopAfter = Infinity) {
+    return new Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: number; ended: boolean }>((resolve, reject) => {
+      const req = http.get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let bytes = 0;
+        const done = (ended: boolean) => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, ended });
+        res.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes >= stopAfter) {
+            req.destroy();
+            done(false);
+          }
+        });
+        res.on("end", () => done(true));
+      });
+      req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
+    });
+  }
+
+  test("huge: content-length announces every byte and every byte arrives, after the request was served", async (t) => {
+    const emu = await startEmulator(t, { faults: [{ route: "get", kind: "huge", bytes: 300_000, count: 1 }] });
+    const token = await fetchToken(emu);
+    const res = await rawGet(`${emu.url}/api/v2/dataactions/${SEED.targetId}`, token);
+    assert.deepEqual([res.status, res.headers["content-length"], res.bytes, res.ended], [200, "300000", 300_000, true]);
+    assert.equal(emu.requests.at(-1)?.fault, "huge");
+    // The next request is served normally.
+    assert.equal((await getAction(emu, token, SEED.targetId)).status, 200);
+  });
+
+  test("endless: a chunked body that never ends; the emulator stops when the client hangs up and keeps serving", async (t) => {
+    const emu = await startEmulator(t, { faults: [{ route: "list", kind: "endless", count: 1 }] });
+    const token = await fetchToken(emu);
+    const res = await rawGet(`${emu.url}/api/v2/dataactions?pageSize=1`, token, 8 * 1024 * 1024);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers["transfer-encoding"], "chunked");
+    assert.equal(res.headers["content-length"], undefined);
+    assert.ok(res.bytes >= 8 * 1024 * 1024 && !res.ended, `read ${res.bytes} bytes of a body that did not end`);
+    assert.equal((await list(emu, token, "pageSize=1")).status, 200);
+  });
+
+  test("a hostile webhook answer is a 200, since a 204 cannot carry a body", async (t) => {
+    const emu = await startEmulator(t, { faults: [{ route: "webhook", kind: "huge", bytes: 10 }] });
+    const res = await deliver(emu, "{}", { "webhook-id": "m", "webhook-timestamp": nowS() });
+    assert.deepEqual([res.status, (await res.text()).length], [200, 10]);
+  });
+
+  test("shift: actions are created first in the list before that page is served, so the previous page's last entity repeats", async (t) => {
+    const emu = await startEmulator(t, { faults: [{ route: "list", kind: "shift", after: 1, shiftBy: 2 }] });
+    const token = await fetchToken(emu);
+    const filter = `filter=${encodeURIComponent("name=Duplicate")}`;
+    const first = (await list(emu, token, `${filter}&pageSize=1&page=1`)).body as ListPage;
+    const second = (await list(emu, token, `${filter}&pageSize=1&page=3`)).body as ListPage;
+    assert.deepEqual([first.total, second.total], [2, 4]);
+    // Two inserted before it: page 3 of the grown list is what page 1 was.
+    assert.deepEqual(second.entities.map((a) => a.id), first.entities.map((a) => a.id));
+    const inserted = [...emu.store.values()].filter((a) => a.id.startsWith("!inserted-"));
+    assert.deepEqual(inserted.map((a) => a.name), ["Duplicate_inserted_1", "Duplicate_inserted_2"]);
+  });
+});
+
 describe("fault logic", () => {
   test("every spec counts every request to its route; the first listed spec that fires wins", () => {
     const plan = new FaultPlan(
@@ -485,7 +549,10 @@ describe("fault logic", () => {
       retryAfter: "http-date",
       retryAfterSeconds: 2,
     });
-    for (const bad of ["put:418", "nowhere:429", "put:429:count", "put:429:colour=red", "get:slow:delayMs=-1"]) {
+    assert.deepEqual(parseFaultSpec("get:huge:bytes=1000"), { route: "get", kind: "huge", bytes: 1000 });
+    assert.deepEqual(parseFaultSpec("list:shift:shiftBy=2,after=1"), { route: "list", kind: "shift", shiftBy: 2, after: 1 });
+    assert.deepEqual(parseFaultSpec("token:endless"), { route: "token", kind: "endless" });
+    for (const bad of ["put:418", "nowhere:429", "put:429:count", "put:429:colour=red", "get:slow:delayMs=-1", "get:shift", "list:huge:bytes=-5"]) {
       assert.throws(() => parseFaultSpec(bad), ConfigError, bad);
     }
   });
@@ -540,7 +607,7 @@ describe("webhook receiver", () => {
   test("verifies Standard Webhooks signatures: valid 204, tampered or missing 401", async (t) => {
     const emu = await startEmulator(t, { webhookSecret: secret });
     const id = "msg_2b9f";
-    const ts = "1767225600";
+    const ts = nowS();
     const good = await deliver(emu, body, { "webhook-id": id, "webhook-timestamp": ts, "webhook-signature": sign(secret, id, ts, body) });
     assert.equal(good.status, 204);
     const rotated = `v1,${"A".repeat(44)} ${sign(secret, id, ts, body)}`;
@@ -569,6 +636,44 @@ describe("webhook receiver", () => {
     assert.equal(emu.deliveries[0].timestamp, ts);
   });
 
+  test("standardwebhooks judges: a well-signed delivery with a timestamp 10 minutes old is refused, and says why", async (t) => {
+    const emu = await startEmulator(t, { webhookSecret: secret });
+    const id = "msg_old";
+    const old = String(Math.floor(Date.now() / 1000) - 600);
+    const res = await deliver(emu, body, { "webhook-id": id, "webhook-timestamp": old, "webhook-signature": sign(secret, id, old, body) });
+    assert.equal(res.status, 401);
+    assert.match(((await res.json()) as { message: string }).message, /timestamp too old/);
+    assert.deepEqual([emu.deliveries[0].signatureValid, emu.deliveries[0].signatureProblem], [false, "Message timestamp too old"]);
+  });
+
+  test("the standardwebhooks devDependency is loaded only by an emulator with a webhook secret", async () => {
+    // A fresh process: this one has loaded the library already. The package's ./emulator entry
+    // is used by people who may not have it; without a secret they must never need it.
+    const script = `
+      const { startEmulator } = require("./provider/emulator/emulator.ts");
+      const loaded = () => Object.keys(require.cache).some((k) => k.includes("standardwebhooks"));
+      (async () => {
+        const plain = await startEmulator(); const before = loaded(); await plain.close();
+        const signed = await startEmulator({ webhookSecret: "s" }); const after = loaded(); await signed.close();
+        process.stdout.write(JSON.stringify({ before, after }));
+      })();`;
+    const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(out), { before: false, after: true });
+  });
+
+  test("a whsec_ secret is a base64 key, as the Standard Webhooks spec defines", async (t) => {
+    const key = Buffer.from("a key of thirty-two bytes, ok!!!");
+    const emu = await startEmulator(t, { webhookSecret: `whsec_${key.toString("base64")}` });
+    const ts = nowS();
+    const signature = `v1,${createHmac("sha256", key).update(`m.${ts}.${body}`).digest("base64")}`;
+    const res = await deliver(emu, body, { "webhook-id": "m", "webhook-timestamp": ts, "webhook-signature": signature });
+    assert.equal(res.status, 204);
+  });
+
   test("without a secret signatureValid is null; webhookStatus and the webhook fault route apply", async (t) => {
     const emu = await startEmulator(t, { webhookStatus: 202, faults: [{ route: "webhook", kind: "5xx", count: 2 }] });
     const headers = { "webhook-id": "msg_1", "webhook-timestamp": "1767225600" };
@@ -595,7 +700,8 @@ describe("records and logs", () => {
     await tokenRequest(emu, { grant_type: "client_credentials", client_id: "app", client_secret: "wrong-guess-123" });
     await list(emu, token, `filter=${encodeURIComponent("name=Action")}&access_token=${token}`);
     await putAction(emu, token, target(emu));
-    await deliver(emu, "{}", { "webhook-id": "m", "webhook-timestamp": "1", "webhook-signature": sign(webhookSecret, "m", "1", "{}") });
+    const ts = nowS();
+    await deliver(emu, "{}", { "webhook-id": "m", "webhook-timestamp": ts, "webhook-signature": sign(webhookSecret, "m", ts, "{}") });
     const recorded = JSON.stringify(emu.requests) + JSON.stringify(emu.deliveries) + lines.join("\n");
     for (const text of [token, secret, "wrong-guess-123", webhookSecret]) assert.ok(!recorded.includes(text));
     const tokenRecord = emu.requests[0];

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { computeDateManipulation, isValidTimeZone } from "../../provider/dates/datetime";
 import { INPUT_NAMES, UNKNOWN, checkInputs, normalizeDesired, validateInputs, type CheckFailure } from "../../provider/resource/schema";
 import { editDistance } from "../../provider/shared/distance";
-import { caseCorrection, suggestZones } from "../../provider/dates/zones";
+import { canonicalZone, caseCorrection, suggestZones } from "../../provider/dates/zones";
 
 /** The original design's example: valid, every optional input left out. */
 const BASE = {
@@ -153,6 +153,29 @@ describe("check failures", () => {
     assert.deepEqual(failures.map((f) => f.property).sort(), ["clientSecret", "password", "token", "webhookUrl"]);
     for (const failure of failures) assert.ok(!failure.reason.includes(secret), failure.reason);
     assert.match(failures.find((f) => f.property === "webhookUrl")?.reason ?? "", /carries credentials.*cxone:webhookSecret/);
+  });
+
+  test("userinfo before the host is refused in any form, and the reason quotes no part of the URL", () => {
+    const token = "tok3n-in-userinfo";
+    for (const url of [
+      `https://${token}@hooks.example.com/x`,
+      `https://:${token}@hooks.example.com/x`,
+      `https://user:${token}@hooks.example.com/x`,
+      `HTTPS://${token}@hooks.example.com`,
+      `https:\\\\${token}@hooks.example.com/x`,
+      `https:${token}@hooks.example.com/x`,
+      "https://@hooks.example.com/x", // empty, yet still "@" before the host as typed
+    ]) {
+      const failure = failuresOf({ ...BASE, webhookUrl: url }).find((f) => f.property === "webhookUrl");
+      assert.ok(failure, url);
+      assert.match(failure.reason, /^webhookUrl carries credentials before its host \(user:password@ or token@\)/, url);
+      assert.ok(failure.reason.includes("pulumi config set --secret cxone:webhookSecret") && failure.reason.includes("pulumi.secret"), url);
+      assert.ok(!failure.reason.includes(token) && !failure.reason.includes("hooks.example.com"), failure.reason);
+    }
+    // An "@" in the path or the query is no userinfo.
+    for (const url of ["https://hooks.example.com/p@th", "https://hooks.example.com/x?to=a@b.c"]) {
+      assert.deepEqual(checkInputs({ ...BASE, webhookUrl: url }).failures, [], url);
+    }
   });
 
   test("every problem is reported at once, cross-input rules included", () => {
@@ -435,6 +458,49 @@ describe("zone suggestions", () => {
     assert.deepEqual(suggestZones("xyz"), []);
     assert.deepEqual(suggestZones(""), []);
   });
+
+  // [as typed, the one spelling: the same when it is accepted]
+  const ZONES: Array<[string, string]> = [
+    ["Europe/London", "Europe/London"],
+    ["europe/london", "Europe/London"],
+    ["EUROPE/LONDON", "Europe/London"],
+    ["America/New_York", "America/New_York"],
+    ["US/Eastern", "America/New_York"], // an alias
+    ["us/eastern", "America/New_York"], // an alias in another case: refused like its sibling, not written as typed
+    ["UTC", "UTC"],
+    ["utc", "UTC"],
+    ["Etc/UTC", "Etc/UTC"],
+    ["etc/utc", "Etc/UTC"],
+    ["Zulu", "UTC"],
+    ["Asia/Kolkata", "Asia/Kolkata"], // the current IANA name
+    ["Asia/Calcutta", "Asia/Calcutta"], // the name Node's ICU lists
+    ["asia/kolkata", "Asia/Kolkata"],
+    ["Etc/GMT+5", "Etc/GMT+5"], // not in Intl's list, but its own canonical id
+    ["etc/gmt+5", "Etc/GMT+5"],
+  ];
+  for (const property of ["sourceTimezone", "targetTimezone"] as const) {
+    test(`${property}: one spelling per zone, the same rule on both inputs`, () => {
+      for (const [typed, canonical] of ZONES) {
+        assert.equal(canonicalZone(typed), canonical, typed);
+        const raw = { ...WITHOUT_OFFSET, operation: "CONVERT", sourceTimestamp: "2024-02-29T15:30:00", [property]: typed };
+        const failure = checkInputs(raw).failures.find((f) => f.property === property);
+        if (typed === canonical) {
+          assert.equal(failure, undefined, `${typed} is accepted`);
+          const result = validateInputs(raw);
+          assert.equal(result.ok, true);
+          if (result.ok === true && property === "targetTimezone") {
+            assert.equal(normalizeDesired(result.value, result.computed).dateProcessing.timezone, typed, "written as typed");
+          }
+        } else {
+          assert.ok(failure, `${typed} is refused`);
+          assert.ok(failure.reason.startsWith(`${property} "${typed}" is `), failure.reason);
+          assert.ok(failure.reason.includes(`"${canonical}"`), `${typed}: ${failure.reason}`);
+          // The suggestion itself passes: copying it fixes the input.
+          assert.deepEqual(checkInputs({ ...raw, [property]: canonical }).failures, [], canonical);
+        }
+      }
+    });
+  }
 
   test("case correction names the listed spelling", () => {
     assert.equal(caseCorrection("europe/london"), "Europe/London");

@@ -1,0 +1,166 @@
+/**
+ * The CXone client against hostile and broken servers, over loopback: huge and endless bodies
+ * on every route (the API, the token endpoint), a list that shifts between pages, and servers
+ * that echo credentials back in URL- or form-encoded form.
+ */
+import assert from "node:assert/strict";
+import * as http from "node:http";
+import { describe, test } from "node:test";
+import { CxoneClient, mergeOwned } from "../../provider/cxone/client";
+import { redact, spellings } from "../../provider/cxone/redact";
+import { DEFAULTS } from "../../provider/shared/defaults";
+import { SEED, type FaultSpec } from "../../provider/emulator/emulator";
+import { AuthenticationError, ResponseTooLargeError, ValidationError } from "../../provider/shared/errors";
+import type { DataAction } from "../../provider/shared/types";
+import { clientWithEmulator, routes, tally } from "../helpers/client";
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => assert.fail("expected the call to fail"),
+    (e: unknown) => e as Error,
+  );
+}
+
+describe("response bodies past the cap", () => {
+  const TOKEN_PATH = DEFAULTS.tokenPath;
+  const target = `/api/v2/dataactions/${SEED.targetId}`;
+  // [fault, the call, method and path the error names, the setting it points at]
+  const cases: Array<[string, FaultSpec, (c: CxoneClient) => Promise<unknown>, string, string]> = [
+    ["a huge GET answer", { route: "get", kind: "huge" }, (c) => c.get(SEED.targetId, tally()), `GET ${target}`, "cxone:baseUrl"],
+    ["an endless GET answer", { route: "get", kind: "endless" }, (c) => c.get(SEED.targetId, tally()), `GET ${target}`, "cxone:baseUrl"],
+    ["an endless list page", { route: "list", kind: "endless" }, (c) => c.findByName(SEED.targetName, tally()), "GET /api/v2/dataactions?", "cxone:baseUrl"],
+    ["a huge token answer", { route: "token", kind: "huge" }, (c) => c.get(SEED.targetId, tally()), `POST ${TOKEN_PATH}`, "cxone:tokenUrl"],
+    ["an endless token answer", { route: "token", kind: "endless" }, (c) => c.get(SEED.targetId, tally()), `POST ${TOKEN_PATH}`, "cxone:tokenUrl"],
+  ];
+  for (const [name, fault, call, where, setting] of cases) {
+    test(`${name} fails that call at once with CXONE_RESPONSE_TOO_LARGE naming ${where.split(" ")[0]} and the path`, async (t) => {
+      // The default cap (4 MiB), against the emulator's default 64 MiB or endless body.
+      const { emu, client } = await clientWithEmulator(t, { emulator: { faults: [fault] } });
+      const error = await failure(call(client));
+      assert.ok(error instanceof ResponseTooLargeError, `${error.name}: ${error.message}`);
+      assert.equal(error.code, "CXONE_RESPONSE_TOO_LARGE");
+      assert.ok(error.message.includes(where), error.message);
+      assert.ok(error.message.includes("4 MiB"), error.message);
+      assert.ok(error.message.includes(setting), error.message);
+      assert.equal(error.method, where.split(" ")[0]);
+      // Not retried: a server that sends megabytes once will again.
+      assert.equal(routes(emu, fault.route).length, 1);
+    });
+  }
+
+  test("the cap is a setting: a body one byte over it fails, one at it is read", async (t) => {
+    const { client } = await clientWithEmulator(t, {
+      settings: { maxResponseBytes: 64 * 1024 },
+      emulator: { faults: [{ route: "get", kind: "huge", bytes: 64 * 1024 + 1, count: 1 }, { route: "get", kind: "huge", bytes: 64 * 1024, after: 1, count: 1 }] },
+    });
+    assert.ok((await failure(client.get(SEED.targetId, tally()))) instanceof ResponseTooLargeError);
+    // 64 KiB of whitespace is no Data Action, but it was read whole: the error is about the content.
+    const second = await failure(client.get(SEED.targetId, tally()));
+    assert.equal((second as { code?: string }).code, "CXONE_HTTP", second.message);
+  });
+
+  test("a PUT whose answer is too large may have landed: it is read back, and a landed write counts as applied", async (t) => {
+    const { emu, client } = await clientWithEmulator(t, { emulator: { faults: [{ route: "put", kind: "huge" }] } });
+    const desired = { dateProcessing: { ...(emu.store.get(SEED.targetId) as DataAction).configuration.dateProcessing!, computedValue: "2030-01-01T00:00:00.000Z" }, enabled: true };
+    const counts = tally();
+    const result = await client.modify(SEED.targetId, (live) => {
+      const merged = mergeOwned(live, desired);
+      return live.configuration.dateProcessing?.computedValue === desired.dateProcessing.computedValue ? null : merged;
+    }, counts);
+    assert.equal(result.putSkipped, false);
+    assert.equal(result.action.configuration.dateProcessing?.computedValue, "2030-01-01T00:00:00.000Z");
+    assert.deepEqual(routes(emu, "put").map((r) => r.fault), ["huge"]);
+    assert.equal(routes(emu, "get").length, 2, "the first read and the read-back");
+  });
+});
+
+describe("a list that shifts between pages", () => {
+  // Three loose matches of "Target" sorted by id; the exact one is the last of page 1.
+  const seed = (): DataAction[] =>
+    ["Target_old", "Target", "target_v2"].map((name, i) => ({ id: `da-${i + 1}`, name, enabled: true, version: 1, configuration: {} }));
+
+  test("an entity seen on two pages is one action, not an ambiguous name", async (t) => {
+    const { emu, client } = await clientWithEmulator(t, {
+      settings: { pageSize: 2 },
+      emulator: { seed: seed(), faults: [{ route: "list", kind: "shift", after: 1 }] },
+    });
+    const found = await client.findByName("Target", tally());
+    assert.equal(found.id, "da-2");
+    const pages = routes(emu, "list");
+    assert.deepEqual(pages.map((r) => [r.query.page, r.fault]), [["1", undefined], ["2", "shift"]]);
+  });
+
+  test("without the shift the same lookup reads the same two pages (the fault is what repeats da-2)", async (t) => {
+    const { emu, client } = await clientWithEmulator(t, { settings: { pageSize: 2 }, emulator: { seed: seed() } });
+    assert.equal((await client.findByName("Target", tally())).id, "da-2");
+    assert.equal(routes(emu, "list").length, 2);
+  });
+
+  test("two different actions with the exact name are still ambiguous when the list shifts", async (t) => {
+    const actions = [...seed(), { id: "da-4", name: "Target", enabled: true, version: 1, configuration: {} }];
+    const { client } = await clientWithEmulator(t, {
+      settings: { pageSize: 2 },
+      emulator: { seed: actions, faults: [{ route: "list", kind: "shift", after: 1 }] },
+    });
+    const error = await failure(client.findByName("Target", tally()));
+    assert.equal((error as { code?: string }).code, "CXONE_AMBIGUOUS_NAME");
+    assert.deepEqual((error as unknown as { ids: string[] }).ids, ["da-2", "da-4"]);
+  });
+});
+
+describe("redaction", () => {
+  const secret = 'p@ss w/rd+~!(x)-"' + "Z".repeat(8);
+  test("finds a secret as sent, percent-encoded in either hex case, form-encoded and JSON-escaped", () => {
+    const forms = [
+      secret,
+      encodeURIComponent(secret),
+      encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      new URLSearchParams({ s: secret }).toString().slice(2).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+      JSON.stringify(secret).slice(1, -1), // the quote in it becomes \"
+    ];
+    assert.deepEqual(new Set(forms), new Set(spellings(secret)));
+    for (const form of forms) {
+      const out = redact(`invalid_client: client_secret=${form}&scope=x`, [secret]);
+      assert.equal(out, "invalid_client: client_secret=[redacted]&scope=x", form);
+    }
+  });
+
+  // [text, secrets, expected]
+  const table: Array<[string, string[], string]> = [
+    ["the app was not found; application app", ["app"], "the [redacted] was not found; application [redacted]"],
+    ["an id, a valid idea", ["id"], "an [redacted], a valid idea"],
+    ["client_id=app&client_secret=x", ["app"], "client_id=[redacted]&client_secret=x"],
+    ["the Demo and demo", ["demo"], "the Demo and [redacted]"],
+    ["tokenABCDEFGHIJKLMNOPQRSTUV inside", ["ABCDEFGHIJKLMNOPQRSTUV"], "token[redacted] inside"],
+    ["nothing to hide", [""], "nothing to hide"],
+  ];
+  for (const [text, secrets, expected] of table) {
+    test(`redact(${JSON.stringify(text)}, ${JSON.stringify(secrets)})`, () => assert.equal(redact(text, secrets), expected));
+  }
+
+  test("a server that echoes the form it got never puts the secret in an error, in any encoding", async (t) => {
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        // The raw form (form-encoded), the same percent-encoded again, and the decoded value.
+        const decoded = new URLSearchParams(body).get("client_secret") ?? "";
+        const said = `bad request ${body} / ${encodeURIComponent(decoded)} / ${decoded}`;
+        const status = req.url?.startsWith(DEFAULTS.tokenPath) ? 401 : 400;
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error_description: said, message: said }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const client = new CxoneClient({ baseUrl: url, tokenUrl: url + DEFAULTS.tokenPath, clientId: "app", clientSecret: secret }, { settings: { maxAttempts: 1 } });
+    t.after(() => client.close());
+    const error = await failure(client.get("da-1", tally()));
+    assert.ok(error instanceof AuthenticationError, error.message);
+    for (const form of spellings(secret)) assert.ok(!error.message.includes(form), error.message);
+    assert.ok(!/client_id=app\b/.test(error.message), error.message);
+    assert.match(error.message, /client_secret=\[redacted\]/);
+    assert.ok(!(error instanceof ValidationError));
+  });
+});

@@ -26,6 +26,7 @@ import {
   ValidationError,
 } from "../shared/errors";
 import { AdaptiveLimiter } from "./limiter";
+import { limiterWait, logAttempt, timedAttempt } from "./http-log";
 import { decideRetry, formatMs, parseRetryAfter, retryPolicyFrom } from "./retry";
 import { TokenCache, parseTokenResponse, tokenRequestBody, type IssuedToken } from "./token";
 import type { Clock, DataAction, DateProcessing, ListPage, Sleep, Tally } from "../shared/types";
@@ -354,7 +355,7 @@ export class CxoneClient {
   }
 
   private async apiAttempt(method: Method, path: string, token: string, payload: string | undefined, tally: Tally): Promise<Attempt> {
-    const permit = await this.limiter.acquire();
+    const permit = await limiterWait(this.limiter.acquire(), this.clock);
     tally.httpRequests++;
     let outcome: "ok" | "throttled" | "failed" = "failed";
     let retryAfterMs: number | undefined;
@@ -381,9 +382,9 @@ export class CxoneClient {
    */
   private async retrying(method: Method, path: string, state: CallState, tally: Tally | null, attempt: () => Promise<Attempt>): Promise<Answer> {
     for (;;) {
-      const result = await attempt();
+      const { result, timing } = await timedAttempt(attempt, this.clock);
       state.attempts++;
-      if (result.kind === "answer" && !TRANSIENT_STATUSES.has(result.status)) return result;
+      if (result.kind === "answer" && !TRANSIENT_STATUSES.has(result.status)) return logAttempt(method, path, state.attempts, timing, result);
       const now = this.clock.now();
       const elapsedMs = now - state.startedAt;
       const decision = decideRetry(
@@ -394,6 +395,7 @@ export class CxoneClient {
         this.policy,
         this.random,
       );
+      logAttempt(method, path, state.attempts, timing, result, decision);
       const what = result.kind === "answer" ? `${result.status}` : result.timedOut ? "timeout" : `network error (${result.cause.message})`;
       if (!decision.retry) {
         throw new TransientError(

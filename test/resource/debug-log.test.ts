@@ -147,3 +147,44 @@ test("an error a hook throws carries the request id its log lines carry", async 
   assert.deepEqual([end?.req, end?.code, end?.hook], [id, "CXONE_NOT_FOUND", "create"]);
   assert.ok(linesSince(from).every((l) => l.fields.req === id), "every line of the failed apply has its id");
 });
+
+test("cxone:logLevel in stack config wins over CXONE_LOG; info leaves out the attempts that went well", async () => {
+  const program = makeProgramDir();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
+  const own = await ProviderHost.start({ cwd: program.dir, env: { ...env, CXONE_LOG: "debug" } });
+  try {
+    await own.configure({ "cxone:baseUrl": emulator.url, "cxone:clientId": clientId, "cxone:clientSecret": clientSecret, "cxone:logLevel": "info" });
+    emulator.setFaults([{ route: "put", kind: "429", count: 1, retryAfterSeconds: 0 }]);
+    const { webhookUrl: _none, ...withoutWebhook } = base;
+    const { state } = await up(own, "info-level", { ...withoutWebhook, offsetMinutes: 45 });
+    const requestId = (state.outputs.audit as Props).requestId;
+    const text = () => own.stderr.join("");
+    for (let i = 0; i < 100 && !text().includes("phase=end"); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const lines = text().split("\n").filter((l) => l.startsWith("cxone "));
+    assert.ok(lines.length > 0, "info lines are written");
+    assert.ok(lines.every((l) => l.includes(" level=info ") && l.includes(` req=${requestId} `)), lines.join("\n"));
+    assert.deepEqual(
+      lines.map((l) => fieldsOf(l)).map((f) => [f.event, f.method ?? f.hook, f.status ?? f.outcome]),
+      [
+        ["token", undefined, undefined],
+        ["http", "PUT", "429"],
+        ["hook", "create", "ok"],
+      ],
+    );
+  } finally {
+    await own.close();
+    program.remove();
+  }
+});
+
+test("an unknown cxone:logLevel fails the first call (preview's check) naming the setting and its values", async () => {
+  const program = makeProgramDir();
+  const own = await ProviderHost.start({ cwd: program.dir });
+  try {
+    await own.configure({ "cxone:baseUrl": emulator.url, "cxone:logLevel": "verbose" });
+    await assert.rejects(own.check("bad-level", {}, base), (e: unknown) => e instanceof HostError && /cxone:logLevel .*"verbose".*off, info, debug/.test(e.message));
+  } finally {
+    await own.close();
+    program.remove();
+  }
+});

@@ -132,6 +132,21 @@ test("a PUT answered 429 once shows end to end: both attempts, the decision and 
   assert.equal(countLeaked(host.stderr, needles), 0, "a secret leaked into the host's stderr");
 });
 
+test("a webhook that keeps failing: each attempt logged by host, the give-up's reason without the URL's path or query", async () => {
+  emulator.setFaults([{ route: "webhook", kind: "5xx", status: 503 }]);
+  const from = host.stderr.length;
+  const { state } = await up(host, "hook-down", { ...base, offsetMinutes: 75 });
+  const audit = state.outputs.audit as Props;
+  assert.equal(audit.status, "PARTIAL");
+  await stderrHas(from, /event=hook .*phase=end/);
+  const hooks = linesSince(from).filter((l) => l.fields.event === "webhook").map((l) => l.fields);
+  assert.deepEqual(hooks.map((f) => [f.attempt, f.status, f.decision]), [["1", "503", "retry"], ["2", "503", "retry"], ["3", "503", "retry"], ["4", "503", "give-up"]]);
+  // The delivery's own error text quotes origin and path; the log line blanks them.
+  assert.match(hooks[3].reason, /^POST \[redacted\] answered 503 on attempt 4 of 4; gave up$/);
+  assert.ok(hooks.every((f) => f.req === audit.requestId));
+  assert.equal(countLeaked(host.stderr, [hookToken, "/webhooks/receiver", clientSecret, webhookSecret, ...emulator.issuedTokens()]), 0);
+});
+
 test("an error a hook throws carries the request id its log lines carry", async () => {
   const from = host.stderr.length;
   const error = await up(host, "missing", { ...base, actionName: "No_Such_Action" }).then(

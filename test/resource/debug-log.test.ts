@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
-import { startEmulator, type Emulator } from "../../provider/emulator/emulator";
-import { up } from "../helpers/engine";
+import { SEED, startEmulator, type Emulator } from "../../provider/emulator/emulator";
+import { inPool, up } from "../helpers/engine";
 import { countLeaked } from "../helpers/fleet";
 import { HostError, makeProgramDir, ProviderHost } from "../helpers/host";
 import { compiledPackage, runProgram } from "../helpers/program";
@@ -145,6 +145,23 @@ test("a webhook that keeps failing: each attempt logged by host, the give-up's r
   assert.match(hooks[3].reason, /^POST \[redacted\] answered 503 on attempt 4 of 4; gave up$/);
   assert.ok(hooks.every((f) => f.req === audit.requestId));
   assert.equal(countLeaked(host.stderr, [hookToken, "/webhooks/receiver", clientSecret, webhookSecret, ...emulator.issuedTokens()]), 0);
+});
+
+test("resources applied at once by one host: each one's lines carry its own request id", async () => {
+  const names = ["Production_Date_Processor", ...SEED.nearMissNames];
+  const from = host.stderr.length;
+  const applied = await inPool(names, names.length, (actionName, i) => up(host, `parallel-${i}`, { ...base, actionName, offsetMinutes: 10 + i }));
+  await stderrHas(from, new RegExp(`(event=hook .*phase=end[^]*){${names.length}}`));
+  const lines = linesSince(from);
+  for (const { state } of applied) {
+    const requestId = (state.outputs.audit as Props).requestId;
+    const own = lines.filter((l) => l.fields.req === requestId).map((l) => l.fields);
+    // Its own PUT, and no other action's.
+    const puts = own.filter((f) => f.event === "http" && f.method === "PUT").map((f) => f.path);
+    assert.deepEqual(puts, [`/api/v2/dataactions/${state.id}`], `${state.id}: ${JSON.stringify(own)}`);
+    assert.deepEqual(own.filter((f) => f.event === "hook").map((f) => f.action), [state.outputs.actionName, state.outputs.actionName]);
+  }
+  assert.ok(lines.every((l) => applied.some(({ state }) => (state.outputs.audit as Props).requestId === l.fields.req)), "no line without an apply's id");
 });
 
 test("an error a hook throws carries the request id its log lines carry", async () => {

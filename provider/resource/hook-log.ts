@@ -78,11 +78,10 @@ export function traced<A extends unknown[], R>(hook: string, fn: (...args: A) =>
  * ended it (and returns it), `retry` the wait before the next attempt.
  */
 export function webhookAttemptLog(target: URL, attempt: number, answer: { status: number | null; failure: string | null }, ms: number) {
-  // The URL's path and query are the receiver's secret: no line may show them, the result's error text included.
-  // Registered as origin + path, the form the delivery's error text quotes, so that an API path
-  // that happens to share a webhook's path is not blanked.
+  // The URL's path and query are the receiver's secret: lines name the host, and the path is
+  // blanked in the result's error text, which quotes origin + path (never the query). Registered
+  // in that form so that an API path sharing the webhook's path is not blanked.
   if (target.pathname !== "/") addLogSecret(`${target.origin}${target.pathname}`);
-  addLogSecret(target.search);
   const fields = { host: target.host, attempt, status: answer.status ?? undefined, error: answer.failure ?? undefined, ms: Math.round(ms) };
   return {
     final(result: WebhookResult): WebhookResult {

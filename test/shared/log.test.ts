@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { resolveLogLevel, type ConfigSource } from "../../provider/cxone/config";
+import { resolveLogLevel, resolveSettings, type ConfigSource } from "../../provider/cxone/config";
 import { traced, withRequestIdInMessage } from "../../provider/resource/hook-log";
 import { ConfigError, NotFoundError, PartialApplyError } from "../../provider/shared/errors";
 import { addLogSecret, formatLine, log, parseLogLevel, setLogLevel, setLogSink, withRequestId, type LogRecord } from "../../provider/shared/log";
@@ -59,6 +59,12 @@ describe("formatLine", () => {
       record: { fields: { error: "token tok-123 refused for s3cr3t", reason: "s3cr3ts3cr3t" } },
       secrets: ["s3cr3t", "tok-123"],
       line: `${PREFIX} level=debug event=http error="token [redacted] refused for [redacted]" reason=[redacted][redacted]`,
+    },
+    {
+      name: "a secret containing another goes whole, whatever the order they were registered in",
+      record: { fields: { error: "abc and xyzabcdef" } },
+      secrets: ["abc", "xyzabcdef"],
+      line: `${PREFIX} level=debug event=http error="[redacted] and [redacted]"`,
     },
     {
       name: "an empty secret changes nothing",
@@ -158,6 +164,16 @@ describe("log", () => {
     log("info", "note", { error: `refused ${secret}` });
     assert.equal(lines.length, 1);
     assert.equal(lines[0].includes(secret), false, lines[0]);
+  });
+
+  test("the secrets resolveSettings reads are blanked from then on", () => {
+    capture("info");
+    const clientSecret = `client-secret-${process.pid}`;
+    const webhookSecret = `webhook-secret-${process.pid}`;
+    resolveSettings({ get: (key) => (key === "cxone:clientSecret" ? clientSecret : undefined) }, { CXONE_WEBHOOK_SECRET: webhookSecret });
+    log("info", "note", { a: `x${clientSecret}y`, b: webhookSecret });
+    assert.equal(lines[0].includes(clientSecret) || lines[0].includes(webhookSecret), false, lines[0]);
+    assert.match(lines[0], /a=x\[redacted\]y b=\[redacted\]$/);
   });
 
   test("a sink that throws does not throw into the caller", () => {

@@ -48,7 +48,9 @@ export function parseLogLevel(text: string | undefined): LogLevel | undefined {
 }
 
 function redact(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((t, secret) => (secret.length > 0 ? t.split(secret).join(REDACTED) : t), text);
+  // Longest first: a secret that contains a shorter one must go whole, not leave its other parts.
+  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
+  return longestFirst.reduce((t, secret) => (secret.length > 0 ? t.split(secret).join(REDACTED) : t), text);
 }
 
 function quote(value: string): string {

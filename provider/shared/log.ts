@@ -47,10 +47,9 @@ export function parseLogLevel(text: string | undefined): LogLevel | undefined {
   return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : undefined;
 }
 
-function redact(text: string, secrets: readonly string[]): string {
-  // Longest first: a secret that contains a shorter one must go whole, not leave its other parts.
-  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
-  return longestFirst.reduce((t, secret) => (secret.length > 0 ? t.split(secret).join(REDACTED) : t), text);
+/** `secrets` must come longest first: a secret that contains a shorter one must go whole, not leave its other parts. */
+function redact(text: string, longestFirst: readonly string[]): string {
+  return longestFirst.reduce((t, secret) => (secret.length > 0 && t.includes(secret) ? t.split(secret).join(REDACTED) : t), text);
 }
 
 function quote(value: string): string {
@@ -62,15 +61,16 @@ function quote(value: string): string {
  * blanked out; values that are not plain words are JSON-quoted; undefined fields are left out.
  */
 export function formatLine(record: LogRecord, secrets: readonly string[] = []): string {
+  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
   const parts = ["cxone", `time=${new Date(record.time).toISOString()}`, `level=${record.level}`];
-  if (record.requestId !== undefined) parts.push(`req=${quote(redact(record.requestId, secrets))}`);
+  if (record.requestId !== undefined) parts.push(`req=${quote(redact(record.requestId, longestFirst))}`);
   parts.push(`event=${quote(record.event)}`);
   for (const [key, value] of Object.entries(record.fields)) {
     if (value === undefined) continue;
     let text = String(value);
     // A query string may carry a name filter today and a token tomorrow: paths are logged without one.
     if (key === "path") text = text.replace(/[?#].*$/s, "");
-    parts.push(`${key}=${quote(redact(text, secrets))}`);
+    parts.push(`${key}=${quote(redact(text, longestFirst))}`);
   }
   return parts.join(" ");
 }

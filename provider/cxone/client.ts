@@ -22,6 +22,7 @@ import {
 import { checkedAnswer, serverMessage, tooLarge, unexpectedBody } from "./answers";
 import { borrowAgent, exchange, header, returnAgent, type Answer, type Attempt, type Method } from "./http";
 import { AdaptiveLimiter } from "./limiter";
+import { limiterWait, logAttempt, timedAttempt } from "./http-log";
 import { DATA_ACTIONS_PATH, findByName, listPath, type ListSource } from "./lookup";
 import { isDataAction, isListPage, normalizeAction, parseJson } from "./shapes";
 import { redact } from "./redact";
@@ -257,7 +258,7 @@ export class CxoneClient {
   }
 
   private async apiAttempt(method: Method, path: string, token: string, payload: string | undefined, tally: Tally): Promise<Attempt> {
-    const permit = await this.limiter.acquire();
+    const permit = await limiterWait(this.limiter.acquire(), this.clock);
     tally.httpRequests++;
     let outcome: "ok" | "throttled" | "failed" = "failed";
     let retryAfterMs: number | undefined;
@@ -285,10 +286,11 @@ export class CxoneClient {
    */
   private async retrying(method: Method, path: string, state: CallState, tally: Tally | null, attempt: () => Promise<Attempt>): Promise<Answer> {
     for (;;) {
-      const result = await attempt();
+      const { result, timing } = await timedAttempt(attempt, this.clock);
       state.attempts++;
-      if (result.kind === "answer" && !TRANSIENT_STATUSES.has(result.status)) return result;
+      if (result.kind === "answer" && !TRANSIENT_STATUSES.has(result.status)) return logAttempt(method, path, state.attempts, timing, result);
       if (result.kind === "too-large") {
+        logAttempt(method, path, state.attempts, timing, result, { retry: false, reason: `body over ${result.limitBytes} bytes` });
         throw tooLarge(method, path, result.status, result.limitBytes, path === this.tokenPath && method === "POST" ? "cxone:tokenUrl" : "cxone:baseUrl");
       }
       const now = this.clock.now();
@@ -301,6 +303,7 @@ export class CxoneClient {
         this.policy,
         this.random,
       );
+      logAttempt(method, path, state.attempts, timing, result, decision);
       const what = result.kind === "answer" ? `${result.status}` : result.timedOut ? "timeout" : `network error (${result.cause.message})`;
       if (!decision.retry) {
         throw new TransientError(

@@ -1,5 +1,6 @@
 import { DEFAULTS } from "../shared/defaults";
 import { ConfigError } from "../shared/errors";
+import { LOG_LEVELS, addLogSecret, parseLogLevel, type LogLevel } from "../shared/log";
 
 /** What the provider needs to reach a tenant; read from stack config, then the environment. */
 export interface ProviderSettings {
@@ -22,6 +23,7 @@ const KEYS = {
   baseUrl: ["cxone:baseUrl", "CXONE_BASE_URL"],
   tokenUrl: ["cxone:tokenUrl", "CXONE_TOKEN_URL"],
   webhookSecret: ["cxone:webhookSecret", "CXONE_WEBHOOK_SECRET"],
+  logLevel: ["cxone:logLevel", "CXONE_LOG"],
 } as const;
 
 function lookup(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, [configKey, envKey]: readonly [string, string]): string | null {
@@ -78,6 +80,8 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
     ? checkedUrl(explicitBase, "cxone:baseUrl")
     : checkedUrl(`https://api-${region}.niceincontact.com`, "cxone:region");
   const explicitToken = lookup(config, env, KEYS.tokenUrl);
+  // Every secret the provider resolves is known to the log's redaction, wherever its text goes later.
+  [lookup(config, env, KEYS.clientSecret), lookup(config, env, KEYS.webhookSecret)].forEach(addLogSecret);
   return {
     baseUrl,
     tokenUrl: explicitToken ? checkedUrl(explicitToken, "cxone:tokenUrl") : `${baseUrl}${DEFAULTS.tokenPath}`,
@@ -101,4 +105,17 @@ export function requireCredentials(settings: ProviderSettings): { clientId: stri
     );
   }
   return { clientId: settings.clientId as string, clientSecret: settings.clientSecret as string };
+}
+
+/** The diagnostic log level (shared/log.ts), or an error naming the setting and its values. */
+export function resolveLogLevel(config: ConfigSource | undefined, env: NodeJS.ProcessEnv = process.env): LogLevel {
+  const value = lookup(config, env, KEYS.logLevel) ?? undefined;
+  const level = parseLogLevel(value);
+  if (level === undefined) {
+    throw new ConfigError(
+      `cxone:logLevel (or CXONE_LOG) is "${value}"; use one of ${LOG_LEVELS.join(", ")} ` +
+        "(`pulumi config set cxone:logLevel debug`, or `export CXONE_LOG=debug`).",
+    );
+  }
+  return level;
 }

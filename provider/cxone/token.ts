@@ -5,6 +5,7 @@
  * the caching rules and the pure form/response handling of the client-credentials grant.
  */
 import type { Clock } from "../shared/types";
+import { logTokenIssued } from "./http-log";
 
 /** A token as the endpoint issued it; `expiresInS` is already defaulted. */
 export interface IssuedToken {
@@ -47,6 +48,7 @@ export class TokenCache {
     // revocation cost one token request, not 20.
     this.#inflight ??= this.fetch()
       .then((issued) => {
+        logTokenIssued(issued.accessToken, issued.expiresInS);
         const lifetimeMs = issued.expiresInS * 1000;
         // A token shorter-lived than twice the margin would be "due for renewal" at once and
         // refetched on every call; renew such a token at half its lifetime instead.

@@ -4,17 +4,18 @@
  * One host process serves every CxoneDateAction of a deployment, up to `--parallel` at once,
  * so the HTTP client (token cache, limiter, breaker) is shared per tenant in client.ts.
  */
-import { randomUUID } from "node:crypto";
 import { accuracyValid, type AuditRecord } from "./audit";
 import { sharedClient, mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
 import { systemClock, systemSleep } from "../shared/clock";
-import { requireCredentials, resolveSettings, type ConfigSource } from "../cxone/config";
+import { requireCredentials, resolveLogLevel, resolveSettings, type ConfigSource } from "../cxone/config";
 import { tzdbVersion } from "../dates/datetime";
 import { DEFAULTS } from "../shared/defaults";
 import { InputError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
 import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";
 import type { DataAction, DateProcessing, Tally } from "../shared/types";
 import { deliverWebhook, type WebhookResult } from "./webhook";
+import { requestId, traced } from "./hook-log";
+import { setLogLevel } from "../shared/log";
 
 type Props = Record<string, unknown>;
 
@@ -32,6 +33,7 @@ let configSource: ConfigSource | undefined;
 
 export async function configure(req: { config: ConfigSource }): Promise<void> {
   configSource = req.config;
+  setLogLevel(resolveLogLevel(req.config));
 }
 
 function client(): CxoneClient {
@@ -161,7 +163,7 @@ type Desired = ReturnType<typeof desiredFrom>;
 function auditBase(operation: "create" | "update", desired: Desired, actionId: string, tally: Tally, putSkipped: boolean, startedAt: number) {
   const written = desired.owned.dateProcessing.computedValue;
   return {
-    requestId: randomUUID(),
+    requestId: requestId(),
     operation,
     appliedAt: new Date(systemClock.now()).toISOString(),
     actionId,
@@ -233,7 +235,7 @@ async function finish(operation: "create" | "update", news: Props, desired: Desi
   return outs;
 }
 
-export async function create(news: Props) {
+async function createHook(news: Props) {
   const startedAt = systemClock.now();
   const desired = desiredFrom(news);
   const api = client();
@@ -246,7 +248,7 @@ export async function create(news: Props) {
   return { id: applied.action.id, outs };
 }
 
-export async function update(id: string, olds: Props, news: Props) {
+async function updateHook(id: string, olds: Props, news: Props) {
   const startedAt = systemClock.now();
   const desired = desiredFrom(news);
   const api = client();
@@ -269,7 +271,7 @@ export async function update(id: string, olds: Props, news: Props) {
   return { outs: await finish("update", news, desired, applied, tally, startedAt) };
 }
 
-export async function read(id: string, props: Props) {
+async function readHook(id: string, props: Props) {
   const storedId = typeof props.actionId === "string" ? props.actionId : id;
   const tally: Tally = { httpRequests: 0, retries: 0 };
   let live: DataAction;
@@ -284,7 +286,7 @@ export async function read(id: string, props: Props) {
   return { id, props: { ...outputs, actionId: live.id, applied: ownedOf(live) } };
 }
 
-export async function deleteAction(id: string, props: Props) {
+async function deleteHook(id: string, props: Props) {
   const inputs = validateInputs(pickInputs(props));
   const behavior = inputs.ok === true ? inputs.value.deleteBehavior : "retain";
   if (behavior === "retain") return;
@@ -322,4 +324,9 @@ export async function deleteAction(id: string, props: Props) {
   }
 }
 
+// The hooks that touch CXone: one request id per call, in their log lines and in what they throw.
+export const create = traced("create", createHook, (news) => ({ action: news.actionName }));
+export const update = traced("update", updateHook, (id, _olds, news) => ({ id, action: news.actionName }));
+export const read = traced("read", readHook, (id, props) => ({ id, action: props.actionName }));
+const deleteAction = traced("delete", deleteHook, (id, props) => ({ id, action: props.actionName }));
 export { deleteAction as delete };

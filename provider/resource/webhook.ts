@@ -12,6 +12,7 @@ import { createHmac } from "node:crypto";
 import { Agent, request, type Dispatcher } from "undici";
 import { formatMs, parseRetryAfter } from "../cxone/retry";
 import { DEFAULTS } from "../shared/defaults";
+import { webhookAttemptLog } from "./hook-log";
 import type { Clock, Sleep } from "../shared/types";
 
 export interface WebhookResult {
@@ -153,34 +154,37 @@ export async function deliverWebhook(opts: WebhookOptions): Promise<WebhookResul
       if (opts.secret !== undefined) {
         headers["webhook-signature"] = signWebhook(opts.secret, opts.id, Number(headers["webhook-timestamp"]), body);
       }
+      const sentAt = opts.clock.now();
       const result = await attemptOnce(target, headers, body, dispatcher, opts.timeoutMs, opts.drainBytes ?? DEFAULTS.webhookDrainBytes);
+      const logged = webhookAttemptLog(target, attempts, result, opts.clock.now() - sentAt);
       status = result.status;
-      if (status !== null && status >= 200 && status < 300) return { delivered: true, status, attempts, error: null };
+      if (status !== null && status >= 200 && status < 300) return logged.final({ delivered: true, status, attempts, error: null });
       const what = status === null ? `failed: ${result.failure}` : `answered ${status}`;
       // 5xx and 429 say "not now"; any other answer is the receiver's final word.
       if (status !== null && status !== 429 && status < 500) {
-        return { delivered: false, status, attempts, error: `${where} ${what}; only a 2xx counts as delivered, and a ${status} is not retried` };
+        return logged.final({ delivered: false, status, attempts, error: `${where} ${what}; only a 2xx counts as delivered, and a ${status} is not retried` });
       }
       if (attempts >= opts.attempts) {
-        return { delivered: false, status, attempts, error: `${where} ${what} on attempt ${attempts} of ${opts.attempts}; gave up` };
+        return logged.final({ delivered: false, status, attempts, error: `${where} ${what} on attempt ${attempts} of ${opts.attempts}; gave up` });
       }
       const askedMs = parseRetryAfter(result.retryAfter, opts.clock.now());
       let delayMs: number;
       if (askedMs !== undefined) {
         const leftMs = Math.max(0, budgetMs - (opts.clock.now() - startedAt));
         if (askedMs > leftMs) {
-          return {
+          return logged.final({
             delivered: false,
             status,
             attempts,
             error: `${where} ${what} and asked to wait ${formatMs(askedMs)}, more than the ${formatMs(leftMs)} left of the delivery's ${formatMs(budgetMs)}; gave up`,
-          };
+          });
         }
         delayMs = askedMs;
       } else {
         // Full jitter, as for API calls: receivers recovering from an outage are not hit in step.
         delayMs = opts.random() * opts.backoffBaseMs * 2 ** (attempts - 1);
       }
+      logged.retry(delayMs, askedMs !== undefined);
       await opts.sleep(delayMs);
     }
   } catch {

@@ -27,17 +27,21 @@ export const entryName = z
   .regex(ENTRY_NAME_PATTERN, `must start with a letter or digit and hold only letters, digits, '.', '_' or '-' (it becomes the Pulumi resource name, ${EXAMPLE_ENTRY})`);
 
 /** One entry's inputs; their content is the resource's input schema, checked after the merge. */
-const entryInputs = z.record(z.string(), z.unknown(), { error: "each entry must be a map of CxoneDateAction inputs" });
+export const entryInputs = z.record(z.string(), z.unknown(), { error: "each entry must be a map of CxoneDateAction inputs" });
+
+/** A list item: its name, and the inputs beside it. */
+export const listEntry = z.looseObject({ name: entryName }, { error: "each entry must be a map of CxoneDateAction inputs with a name" });
 
 /** `actions:` as a list: every item names itself. */
-export const actionList = z
-  .array(z.looseObject({ name: entryName }, { error: "each entry must be a map of CxoneDateAction inputs with a name" }))
-  .min(1, EMPTY);
+export const actionList = z.array(listEntry).min(1, EMPTY);
 
 /** `actions:` as a map from entry name to inputs. */
 export const actionMap = z
   .record(entryName, entryInputs)
   .refine((map) => Object.keys(map).length > 0, EMPTY);
+
+/** `defaults:`; its content is checked entry by entry, after the merge. */
+export const defaultsSchema = z.record(z.string(), z.unknown(), { error: "defaults must be a map of CxoneDateAction inputs merged under every entry" });
 
 const ACTIONS_SHAPE = "actions must be a list of entries (each with a name) or a map from entry name to its inputs";
 
@@ -53,7 +57,7 @@ export const documentSchema = z.strictObject(
           ? `version is required: write "version: ${FORMAT_VERSION}" at the top of the file`
           : `version ${JSON.stringify(iss.input)} is not a format this package reads; write "version: ${FORMAT_VERSION}"`,
     }),
-    defaults: z.record(z.string(), z.unknown(), { error: "defaults must be a map of CxoneDateAction inputs merged under every entry" }).optional(),
+    defaults: defaultsSchema.optional(),
     actions: z.union([actionList, actionMap], {
       error: (iss) => (iss.input === undefined ? `actions is required: ${ACTIONS_SHAPE}` : ACTIONS_SHAPE),
     }),

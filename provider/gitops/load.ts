@@ -8,7 +8,7 @@ import type { Node } from "yaml";
 import type { CxoneDateActionArgs } from "../resource/resource";
 import { INPUT_NAMES, UNKNOWN, validateInputs, type CheckFailure } from "../resource/schema";
 import type { DateResult } from "../dates/datetime";
-import { actionList, actionMap, ACTIONS_SHAPE, EMPTY, entryName, envelopeSchema, PER_ENTRY_INPUTS } from "./format";
+import { actionList, actionMap, ACTIONS_SHAPE, EMPTY, entryName, envelopeSchema, listEntry, PER_ENTRY_INPUTS } from "./format";
 import { child, DeclarationError, expandPath, parseSource, readBounded, type DeclarationProblem, type SourceFile } from "./source";
 
 export interface Declaration {
@@ -126,13 +126,13 @@ function readFile(file: string, text: string, problems: DeclarationProblem[]): R
   }
   // The whole form first (not empty), then each entry alone, so one bad entry does not hide
   // the problems of the others.
-  const whole = (listed ? actionList.element.array().min(1, EMPTY) : actionMap).safeParse(listed ? actions : Object.fromEntries(Object.keys(actions).map((k) => [k, {}])));
+  const whole = (listed ? actionList : actionMap).safeParse(actions);
   if (!whole.success && whole.error.issues.some((issue) => issue.path.length === 0)) problem("actions", actionsNode.value, `actions ${EMPTY}`);
   const entries: [string, Inputs, Node | null, Node | null][] = [];
   if (listed) {
     (actions as unknown[]).forEach((item, i) => {
       const node = child(source.doc, actionsNode.value, i).value;
-      const checked = actionList.element.safeParse(item);
+      const checked = listEntry.safeParse(item);
       if (!checked.success) {
         for (const issue of checked.error.issues) {
           const field = issue.path[0];

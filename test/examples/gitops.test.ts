@@ -53,6 +53,10 @@ test("copied into an empty directory with the package installed, the example lin
   const project = path.join(work, "project");
   cpSync(EXAMPLE, project, { recursive: true, filter: (src) => !src.includes(`${path.sep}node_modules`) });
 
+  // What the example declares is all a newcomer installs.
+  const manifest = require(path.join(project, "package.json")) as { dependencies: Record<string, string> };
+  assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["@pulumi/pulumi", "pulumi-cxone-date-action"]);
+
   const pack = await run("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", work], REPO_ROOT);
   assert.equal(pack.code, 0, pack.stderr);
   const tarball = path.join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);

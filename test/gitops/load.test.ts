@@ -271,11 +271,12 @@ describe("problems", () => {
   test("one error lists the problems of every file and entry at once", (t) => {
     const dir = tempDir(t);
     write(dir, "a.yaml", `version: 1\nactions:\n  a:\n${ENTRY.replace("ADD_OFFSET", "ADD")}\n`);
-    write(dir, "b.yaml", `version: 1\nactions:\n  b:\n${ENTRY.replace("120", '"120"')}\n  c:\n${ENTRY.replace("America/New_York", "Mars/Olympus")}\n`);
+    write(dir, "b.yaml", `version: 2\nactions:\n  b:\n${ENTRY.replace("120", '"120"')}\n  c:\n${ENTRY.replace("America/New_York", "Mars/Olympus")}\n`);
     const lines = problemsOf(() => loadDeclarations(dir));
     assert.deepEqual(
       lines.map((line) => line.slice(dir.length + 1).split(": ").slice(0, 2).join(": ")),
-      ["a.yaml:7:16: a.operation", "b.yaml:8:20: b.offsetMinutes", "b.yaml:12:21: c.targetTimezone"],
+      // In reading order, whichever check found them.
+      ["a.yaml:7:16: a.operation", "b.yaml:1:10: version", "b.yaml:8:20: b.offsetMinutes", "b.yaml:12:21: c.targetTimezone"],
     );
   });
 });

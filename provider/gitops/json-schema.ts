@@ -43,8 +43,8 @@ export function declarationsJsonSchema(): JsonSchema {
     .map((key) => {
       const needs = { type: "object", required: [key] };
       return {
-        // A null default sets nothing, so it does not count.
-        if: { type: "object", required: ["defaults"], properties: { defaults: { type: "object", required: [key], properties: { [key]: { not: { type: "null" } } } } } },
+        // (A null default is refused by the defaults schema itself: required inputs are not nullable.)
+        if: { type: "object", required: ["defaults"], properties: { defaults: { type: "object", required: [key] } } },
         else: { type: "object", properties: { actions: { anyOf: [{ type: "array", items: needs }, { type: "object", additionalProperties: needs }] } } },
       };
     });

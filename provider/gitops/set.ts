@@ -28,10 +28,10 @@ export interface CxoneDateActionSetApplied {
 }
 
 export class CxoneDateActionSet extends pulumi.ComponentResource {
-  /** The set's resources by entry name. */
-  readonly actions: Readonly<Record<string, CxoneDateAction>>;
   // `declare`: an ES2022 class field would be initialised after super() and could overwrite
-  // what the SDK sets on the instance; these are assigned once, below.
+  // what the SDK sets on the instance; these are assigned once, in the constructor.
+  /** The set's resources by entry name. */
+  declare readonly actions: Readonly<Record<string, CxoneDateAction>>;
   declare readonly applied: pulumi.Output<Record<string, CxoneDateActionSetApplied>>;
 
   constructor(name: string, args: CxoneDateActionSetArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -88,6 +88,38 @@ describe("CxoneDateActionSet", () => {
     assert.equal(prod.actionName, "Production_Date_Processor");
   });
 
+  test("namePrefix goes before every resource name; the map stays keyed by entry", async (t) => {
+    const run = await runSet({ files: declarationFile(t), namePrefix: "eu-" });
+    assert.deepEqual(run.registrations.map((r) => r.name).sort(), ["eu-no-hook", "eu-own-hook", "eu-prod"]);
+    assert.deepEqual(Object.keys(run.set.actions), ["prod", "own-hook", "no-hook"]);
+    assert.match(run.urns.prod, /::eu-prod$/);
+  });
+
+  test("applied: per entry, the action id, the values written and the audit the provider returned", async (t) => {
+    pulumi.runtime.setAllConfig({});
+    // What the engine answers after create: the provider's outputs for each resource.
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => ({
+          id: `${args.name}-id`,
+          state: args.custom ? { ...args.inputs, actionId: `da-${args.name}`, computedValue: `cv-${args.name}`, computedValueUtc: `utc-${args.name}`, audit: { status: "SUCCESS" } } : {},
+        }),
+        call: () => ({}),
+      },
+      "cxone-demo",
+      "dev",
+      false,
+    );
+    const set = new CxoneDateActionSet("date-actions", { files: declarationFile(t) });
+    const applied = await new Promise<Record<string, unknown>>((resolve) => set.applied.apply(resolve));
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+    assert.deepEqual(applied, {
+      prod: { actionId: "da-prod", computedValue: "cv-prod", computedValueUtc: "utc-prod", audit: { status: "SUCCESS" } },
+      "own-hook": { actionId: "da-own-hook", computedValue: "cv-own-hook", computedValueUtc: "utc-own-hook", audit: { status: "SUCCESS" } },
+      "no-hook": { actionId: "da-no-hook", computedValue: "cv-no-hook", computedValueUtc: "utc-no-hook", audit: { status: "SUCCESS" } },
+    });
+  });
+
   test("stack config webhookUrl reaches entries without their own, as a secret; an entry's own or null wins", async (t) => {
     const stackUrl = "https://scheduler.example.com/hooks/cxone?token=stack-token";
     const run = await runSet({ files: declarationFile(t) }, { webhookUrl: stackUrl });

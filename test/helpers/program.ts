@@ -55,5 +55,8 @@ export async function runProgram(program: () => pulumi.CustomResource[]): Promis
   );
   const resources = program();
   await Promise.all(resources.map((r) => new Promise((resolve) => r.urn.apply(resolve))));
+  // A program ends when its RPCs drain (a component's registerOutputs among them), as under
+  // the engine; otherwise they would reach the next program's mocks.
+  await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
   return registrations;
 }

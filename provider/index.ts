@@ -13,3 +13,6 @@ export type { CheckFailure } from "./resource/schema";
 export function validateActionInputs(inputs: Record<string, unknown>): CheckFailure[] {
   return checkInputs(inputs).failures;
 }
+
+export { CxoneDateActionSet, DeclarationError, FORMAT_VERSION, formatProblem, loadDeclarations } from "./gitops";
+export type { CxoneDateActionSetApplied, CxoneDateActionSetArgs, Declaration, DeclarationProblem, LoadOptions } from "./gitops";

@@ -2,10 +2,12 @@
 /**
  * `cxone-date`: computes the value a CxoneDateAction would write, without deploying, through
  * the same validation `check` uses. Prints the computed values as JSON (exit 0), or one
- * `property: reason` line per failure on stderr (exit 2).
+ * `property: reason` line per failure on stderr (exit 2). `cxone-date lint` checks declaration
+ * files (lint.ts).
  */
 import { parseArgs } from "node:util";
 import { UNKNOWN, validateInputs } from "../resource/schema";
+import { lint } from "./lint";
 
 /** Flags and the inputs they set; the names mirror the resource's inputs. */
 const FLAGS = {
@@ -26,6 +28,7 @@ const NUMERIC = new Set<string>(["offsetMinutes", "precision"]);
 const PLACEHOLDER_ACTION_NAME = "cxone-date-cli";
 
 const USAGE = `Usage: cxone-date --source-timestamp <ISO 8601> --target-timezone <IANA zone> --operation <operation> [options]
+       cxone-date lint [--format text|github|json] FILE|DIRECTORY...   (see cxone-date lint --help)
 
 Computes the value a CxoneDateAction writes to CXone, without deploying.
 
@@ -106,4 +109,8 @@ function main(argv: string[]): number {
   return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+process.exitCode =
+  argv[0] === "lint"
+    ? lint(argv.slice(1), (text) => process.stdout.write(text), (text) => process.stderr.write(text))
+    : main(argv);

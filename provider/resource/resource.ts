@@ -51,15 +51,16 @@ const serializedProvider: pulumi.dynamic.ResourceProvider = {
  * Creating it adopts the action named `actionName`; nothing is created in CXone.
  */
 export class CxoneDateAction extends pulumi.dynamic.Resource {
-  public readonly actionName!: pulumi.Output<string>;
-  public readonly actionId!: pulumi.Output<string>;
-  public readonly sourceTimestamp!: pulumi.Output<string>;
-  public readonly targetTimezone!: pulumi.Output<string>;
-  public readonly operation!: pulumi.Output<string>;
-  public readonly computedValue!: pulumi.Output<string>;
-  public readonly computedValueUtc!: pulumi.Output<string>;
-  public readonly computedEpochMs!: pulumi.Output<number>;
-  public readonly audit!: pulumi.Output<CxoneDateActionAudit>;
+  // `declare`: ES2022 class fields would reset the Outputs the SDK constructor set to undefined.
+  declare readonly actionName: pulumi.Output<string>;
+  declare readonly actionId: pulumi.Output<string>;
+  declare readonly sourceTimestamp: pulumi.Output<string>;
+  declare readonly targetTimezone: pulumi.Output<string>;
+  declare readonly operation: pulumi.Output<string>;
+  declare readonly computedValue: pulumi.Output<string>;
+  declare readonly computedValueUtc: pulumi.Output<string>;
+  declare readonly computedEpochMs: pulumi.Output<number>;
+  declare readonly audit: pulumi.Output<CxoneDateActionAudit>;
 
   constructor(name: string, args: CxoneDateActionArgs, opts?: pulumi.CustomResourceOptions) {
     super(

@@ -1,0 +1,120 @@
+/**
+ * `cxone-date lint FILE...`: checks declaration files offline (no Pulumi, no credentials, no
+ * network) with the validation `check` runs, and computes every entry's value. Problems print as
+ * `file:line:column: entry.field: reason` (exit 1); a clean run prints what each entry writes.
+ */
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { loadDeclarations, type Declaration } from "../gitops/load";
+import { DeclarationError, formatProblem, type DeclarationProblem } from "../gitops/source";
+
+export const LINT_USAGE = `Usage: cxone-date lint [--format text|github|json] FILE|DIRECTORY...
+
+Checks CxoneDateAction declaration files offline, as a CxoneDateActionSet built from the same
+paths would load them (a directory stands for its .yaml and .yml files; entry names must be
+unique across all of them), and computes the value each entry writes to CXone.
+
+  --format text     problems as file:line:column: entry.field: reason (default)
+  --format github   problems as GitHub Actions annotations (::error file=...,line=...,col=...::...)
+  --format json     {"ok", "problems", "entries"} for other tools
+  -h, --help        show this help
+
+Exits 0 and prints a table (entry, action, value written) when every file is valid, 1 when
+any problem is found, 2 on a usage error.
+`;
+
+const FORMATS = ["text", "github", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** GitHub's workflow-command escaping: data escapes %, CR, LF; properties also ':' and ','. */
+function escapeData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+/** Annotation paths are read relative to the checkout; lint may run from a subdirectory. */
+function workspacePath(file: string): string {
+  const workspace = process.env.GITHUB_WORKSPACE;
+  return workspace === undefined || workspace === "" ? file : path.relative(workspace, path.resolve(file));
+}
+
+function annotation(p: DeclarationProblem): string {
+  const where = [`file=${escapeProperty(workspacePath(p.file))}`];
+  if (p.line !== undefined) where.push(`line=${p.line}`, `col=${p.column ?? 1}`);
+  where.push("title=cxone-date lint");
+  return `::error ${where.join(",")}::${escapeData(p.path === "" ? p.reason : `${p.path}: ${p.reason}`)}`;
+}
+
+function actionOf(d: Declaration): string {
+  const id = d.args.actionId;
+  return typeof id === "string" ? `${String(d.args.actionName)} (id ${id})` : String(d.args.actionName);
+}
+
+function table(declarations: Declaration[]): string {
+  const rows = [["ENTRY", "ACTION", "VALUE WRITTEN"], ...declarations.map((d) => [d.name, actionOf(d), d.written])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
+}
+
+function entryJson(d: Declaration) {
+  return {
+    name: d.name,
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    actionName: d.args.actionName,
+    actionId: d.args.actionId ?? null,
+    valueFormat: d.args.valueFormat ?? "offset",
+    written: d.written,
+    ...d.computed,
+  };
+}
+
+export function lint(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
+  let values: { format?: string; help?: boolean };
+  let files: string[];
+  try {
+    ({ values, positionals: files } = parseArgs({
+      args: argv,
+      options: { format: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (error) {
+    err(`cxone-date lint: ${(error as Error).message}\n\n${LINT_USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    out(LINT_USAGE);
+    return 0;
+  }
+  const format = (values.format ?? "text") as Format;
+  if (!FORMATS.includes(format)) {
+    err(`cxone-date lint: --format ${JSON.stringify(values.format)} is not one of ${FORMATS.join(", ")}\n\n${LINT_USAGE}`);
+    return 2;
+  }
+  if (files.length === 0) {
+    err(`cxone-date lint: name at least one declaration file or directory\n\n${LINT_USAGE}`);
+    return 2;
+  }
+  let declarations: Declaration[] = [];
+  let problems: DeclarationProblem[] = [];
+  try {
+    declarations = loadDeclarations(files);
+  } catch (error) {
+    if (!(error instanceof DeclarationError)) throw error;
+    problems = error.problems;
+  }
+  if (format === "json") {
+    out(`${JSON.stringify({ ok: problems.length === 0, problems, entries: declarations.map(entryJson) }, null, 2)}\n`);
+  } else if (problems.length > 0) {
+    out(`${problems.map(format === "github" ? annotation : formatProblem).join("\n")}\n`);
+  } else {
+    out(`${table(declarations)}\n`);
+  }
+  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  if (problems.length > 0) err(`cxone-date lint: ${count}; nothing was deployed or contacted\n`);
+  return problems.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * The editor schema (dist/declarations.schema.json): generated from the loader's zod schemas,
+ * shipped and exported, and in agreement with loadDeclarations on every document below.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import Ajv from "ajv";
+import { parse } from "yaml";
+import { declarationsJsonSchema } from "../../provider/gitops/json-schema";
+import { DeclarationError, loadDeclarations } from "../../provider/gitops";
+import { REPO_ROOT } from "../helpers/host";
+
+const SHIPPED = path.join(REPO_ROOT, "dist", "declarations.schema.json");
+// Strict, so a keyword in the wrong place fails here rather than being ignored by an editor;
+// strictRequired off: the conditions (an input required unless defaults sets it) name
+// properties that the entry schema defines, which JSON Schema allows.
+const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(declarationsJsonSchema());
+
+function loads(text: string): boolean {
+  try {
+    loadDeclarations(text);
+    return true;
+  } catch (error) {
+    if (error instanceof DeclarationError) return false;
+    throw error;
+  }
+}
+
+const E = `actionName: P
+    sourceTimestamp: "2024-02-29T15:30:00.000Z"
+    targetTimezone: America/New_York
+    operation: ADD_OFFSET
+    offsetMinutes: 120`;
+const map = (entry: string, extra = "") => `version: 1\n${extra}actions:\n  prod:\n    ${entry}\n`;
+const list = (entry: string, extra = "") => `version: 1\n${extra}actions:\n  - name: prod\n    ${entry}\n`;
+
+/** Documents both must accept, and documents both must refuse, by the kind of rule. */
+const AGREE: { name: string; yaml: string; valid: boolean }[] = [
+  { name: "a map entry", yaml: map(E), valid: true },
+  { name: "a list entry", yaml: list(E), valid: true },
+  { name: "required inputs from defaults", yaml: map("actionName: P\n    sourceTimestamp: \"2024-02-29T15:30:00Z\"", "defaults:\n  targetTimezone: UTC\n  operation: CONVERT\n"), valid: true },
+  { name: "null for an optional input", yaml: map(`${E}\n    sourceTimezone:\n    precision: null`), valid: true },
+  { name: "every optional input", yaml: map(`${E}\n    actionId: da-1\n    disambiguation: later\n    precision: 0\n    valueFormat: utc\n    sourceField: a\n    targetField: b\n    dstAdjustment: false\n    enabled: false\n    webhookUrl: https://h.example.com/x\n    webhookRequired: true\n    deleteBehavior: disable\n    triggers: { v: "1" }`), valid: true },
+  // enums
+  { name: "operation not in its enum", yaml: map(E.replace("ADD_OFFSET", "ADD")), valid: false },
+  { name: "deleteBehavior not in its enum", yaml: map(`${E}\n    deleteBehavior: delete`), valid: false },
+  { name: "valueFormat not in its enum", yaml: map(`${E}\n    valueFormat: iso`), valid: false },
+  { name: "precision not in its enum", yaml: map(`${E}\n    precision: 4`), valid: false },
+  { name: "a default not in its enum", yaml: map(E, "defaults:\n  disambiguation: latest\n"), valid: false },
+  { name: "version other than 1", yaml: map(E).replace("version: 1", "version: 2"), valid: false },
+  // unknown keys
+  { name: "an unknown entry key", yaml: map(`${E}\n    precison: 2`), valid: false },
+  { name: "an unknown list entry key", yaml: list(`${E}\n    colour: red`), valid: false },
+  { name: "an unknown default", yaml: map(E, "defaults:\n  timezone: UTC\n"), valid: false },
+  { name: "a credential as an input", yaml: map(`${E}\n    clientSecret: x`), valid: false },
+  { name: "an unknown top-level key", yaml: `${map(E)}extra: 1\n`, valid: false },
+  { name: "actionName as a default", yaml: map(E, "defaults:\n  actionName: Shared\n"), valid: false },
+  // types
+  { name: "a quoted number", yaml: map(E.replace("120", '"120"')), valid: false },
+  { name: "a quoted boolean", yaml: map(`${E}\n    enabled: "true"`), valid: false },
+  { name: "a number for a string", yaml: map(E.replace("actionName: P", "actionName: 5")), valid: false },
+  { name: "a trigger that is not a string", yaml: map(`${E}\n    triggers: { v: 1 }`), valid: false },
+  { name: "an entry that is not a map", yaml: "version: 1\nactions:\n  prod: 5\n", valid: false },
+  { name: "actions neither list nor map", yaml: "version: 1\nactions: all\n", valid: false },
+  { name: "version as a string", yaml: map(E).replace("version: 1", 'version: "1"'), valid: false },
+  // required fields
+  { name: "no version", yaml: map(E).replace("version: 1\n", ""), valid: false },
+  { name: "no actions", yaml: "version: 1\n", valid: false },
+  { name: "no entries", yaml: "version: 1\nactions: {}\n", valid: false },
+  { name: "an empty list", yaml: "version: 1\nactions: []\n", valid: false },
+  { name: "a list entry without a name", yaml: list(E).replace("- name: prod\n    ", "- "), valid: false },
+  { name: "an entry without actionName", yaml: map(E.replace("actionName: P\n    ", "")), valid: false },
+  { name: "a required input set nowhere", yaml: map(E.replace("    targetTimezone: America/New_York\n", "")), valid: false },
+  { name: "a required input whose default is null", yaml: map(E.replace("    targetTimezone: America/New_York\n", ""), "defaults:\n  targetTimezone:\n"), valid: false },
+  { name: "a required input null in the entry", yaml: map(E.replace("America/New_York", "null")), valid: false },
+  { name: "an entry name that cannot be a resource name", yaml: map(E).replace("  prod:", '  "my prod":'), valid: false },
+];
+
+/** Rules JSON Schema cannot state: the editor accepts these, the loader (and lint) refuse them. */
+const LOADER_ONLY: { name: string; yaml: string }[] = [
+  { name: "a zone that does not exist", yaml: map(E.replace("America/New_York", "America/New_Yrok")) },
+  { name: "both offsets", yaml: map(`${E}\n    offset: PT2H`) },
+  { name: "a malformed duration", yaml: map(E.replace("offsetMinutes: 120", "offset: 2 hours")) },
+  { name: "a fractional offsetMinutes", yaml: map(E.replace("120", "1.5")) },
+  { name: "a DST gap with reject", yaml: map(E.replace('"2024-02-29T15:30:00.000Z"', '"2024-03-10T02:30:00"').replace("operation: ADD_OFFSET\n    offsetMinutes: 120", "operation: CONVERT\n    sourceTimezone: America/New_York\n    disambiguation: reject")) },
+  { name: "a key written twice", yaml: map(`${E}\n    offsetMinutes: 90`) },
+  { name: "an entry name used twice in a list", yaml: `${list(E)}  - name: prod\n    ${E}\n` },
+];
+
+describe("the editor schema", () => {
+  test("agrees with loadDeclarations on enums, unknown keys, types and required fields", () => {
+    for (const c of AGREE) {
+      const data = parse(c.yaml);
+      assert.equal(validate(data), c.valid, `${c.name}: JSON Schema ${JSON.stringify(validate.errors)}`);
+      assert.equal(loads(c.yaml), c.valid, `${c.name}: loadDeclarations`);
+    }
+  });
+
+  test("never refuses what the loader accepts; the rules only lint can check are the ones listed", () => {
+    for (const c of LOADER_ONLY) {
+      assert.equal(validate(parse(c.yaml, { uniqueKeys: false })), true, `${c.name}: the schema accepts it`);
+      assert.equal(loads(c.yaml), false, `${c.name}: the loader refuses it`);
+    }
+    assert.equal(validate(parse(readFileSync(path.join(REPO_ROOT, "examples", "gitops", "actions.yaml"), "utf8"))), true, "the example");
+  });
+
+  test("the shipped schema is the one generated from the zod schemas, exported by the package", () => {
+    assert.deepEqual(JSON.parse(readFileSync(SHIPPED, "utf8")), declarationsJsonSchema());
+    // Resolved the way a user's tooling does: by the package's export.
+    assert.equal(require.resolve("pulumi-cxone-date-action/declarations.schema.json"), SHIPPED);
+    const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO_ROOT, encoding: "utf8" })) as { files: { path: string }[] }[];
+    assert.ok(packed[0].files.some((f) => f.path === "dist/declarations.schema.json"), "in the tarball");
+  });
+
+  test("the example names the schema on its first line, at the path a copied project installs it to", () => {
+    const first = readFileSync(path.join(REPO_ROOT, "examples", "gitops", "actions.yaml"), "utf8").split("\n")[0];
+    const match = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
+    assert.ok(match, first);
+    // In a project with the package installed, node_modules sits beside actions.yaml, as here
+    // at the repository root (where `prepare` links the package into node_modules).
+    const resolved = path.resolve(REPO_ROOT, match[1]);
+    assert.ok(existsSync(resolved), `${match[1]} exists in an installed project`);
+    assert.deepEqual(JSON.parse(readFileSync(resolved, "utf8")), declarationsJsonSchema());
+  });
+});

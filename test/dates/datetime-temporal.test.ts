@@ -42,7 +42,7 @@ const ZONES = [
   "Asia/Kathmandu", // +05:45
   "America/St_Johns", // -03:30 with DST
   "Pacific/Apia", // skipped 2011-12-30 entirely
-  "Africa/Casablanca", // DST suspended each Ramadan
+  "Africa/Casablanca", // DST suspended each Ramadan (until 2026 in tzdata 2026c; the oracle reads the same data)
   "America/Havana", // transitions at midnight
   "Antarctica/Troll", // two-hour DST shift
   "UTC",

@@ -233,6 +233,7 @@ const CASES: Case[] = [
   { name: "Jan 31 + P1M = Feb 28", spec: add("2023-01-31T10:00:00Z", "UTC", "P1M"), value: "2023-02-28T10:00:00.000+00:00", utc: "2023-02-28T10:00:00.000Z" },
   { name: "Jan 31 + P2M = Mar 31 (months add at once, no clamp on the way)", spec: add("2024-01-31T10:00:00Z", "UTC", "P2M"), value: "2024-03-31T10:00:00.000+00:00", utc: "2024-03-31T10:00:00.000Z" },
   { name: "Jan 31 + P1M1D = Mar 1", spec: add("2024-01-31T10:00:00Z", "UTC", "P1M1D"), value: "2024-03-01T10:00:00.000+00:00", utc: "2024-03-01T10:00:00.000Z" },
+  { name: "Jan 30 + P1M2D = Mar 2: the month first (clamp to Feb 29), then the days (days first would give Mar 1)", spec: add("2024-01-30T10:00:00Z", "UTC", "P1M2D"), value: "2024-03-02T10:00:00.000+00:00", utc: "2024-03-02T10:00:00.000Z" },
   { name: "Jan 31 + P13M = Feb 28 next year", spec: add("2024-01-31T10:00:00Z", "UTC", "P13M"), value: "2025-02-28T10:00:00.000+00:00", utc: "2025-02-28T10:00:00.000Z" },
   { name: "May 31 + P1M = Jun 30", spec: add("2024-05-31T10:00:00Z", "UTC", "P1M"), value: "2024-06-30T10:00:00.000+00:00", utc: "2024-06-30T10:00:00.000Z" },
   { name: "Mar 31 - P1M = Feb 29", spec: add("2024-03-31T10:00:00Z", "UTC", "-P1M"), value: "2024-02-29T10:00:00.000+00:00", utc: "2024-02-29T10:00:00.000Z" },

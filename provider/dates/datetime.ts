@@ -44,7 +44,8 @@ const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 3_600_000;
 const MS_PER_DAY = 86_400_000;
 
-/** First and last millisecond (as local numbers) of years 0001-9999. */
+/** First and last millisecond (as local numbers) of years 0001-9999: the spec's range, ours
+ *  to enforce (luxon represents any year a Date can). */
 const MIN_LOCAL = DateTime.utc(1, 1, 1).toMillis();
 const MAX_LOCAL = DateTime.utc(9999, 12, 31, 23, 59, 59, 999).toMillis();
 // Intermediate wall-clock times (after calendar arithmetic, before exact units) may leave
@@ -52,7 +53,7 @@ const MAX_LOCAL = DateTime.utc(9999, 12, 31, 23, 59, 59, 999).toMillis();
 // to spare for the +-1 day offset probes. Temporal's own limit is the same +-10^8 days.
 const MAX_INTERMEDIATE_DAYS = 100_000_000 - 2;
 
-// Truncation (ours: luxon rounds nothing to fewer than 3 digits): the step of each precision.
+// Truncation is ours: luxon has no step that cuts an instant to 1 or 2 digits. Step per precision:
 const TRUNCATION_STEP = [1000, 100, 10, 1];
 
 /**

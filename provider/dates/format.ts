@@ -17,7 +17,8 @@ export function wallClock(local: number): DateTime {
 }
 
 /** The wall clock after years and months (day clamped to the month's end), then weeks and
- *  days: luxon's `plus` in that order, which is Temporal's. NaN outside Date's range. */
+ *  days: luxon's `plus` in that order, which is Temporal's. NaN outside Date's range. On the
+ *  UTC wall clock, not in the target zone: there luxon would resolve a gap or overlap its way. */
 export function plusCalendarUnits(local: number, d: { years: number; months: number; weeks: number; days: number }): number {
   return wallClock(local).plus({ years: d.years, months: d.months, weeks: d.weeks, days: d.days }).toMillis();
 }

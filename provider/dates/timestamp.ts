@@ -1,7 +1,7 @@
 /**
  * Parsing `sourceTimestamp`. The grammar is ours (stricter than luxon's ISO parser, which
- * takes lower-case letters, week and ordinal dates, and no offsets with seconds); luxon's
- * `DateTime.utc` checks the calendar fields and turns them into a wall-clock number.
+ * takes lower-case letters, week and ordinal dates, and no offsets with seconds); luxon
+ * knows the month lengths and turns the fields into a wall-clock number (`DateTime.utc`).
  */
 import { DateTime } from "luxon";
 import { DateInputError } from "../shared/errors";
@@ -53,25 +53,22 @@ export function parseTimestamp(text: unknown): ParsedTimestamp {
     throw new DateInputError("sourceTimestamp", `sourceTimestamp ${text} ${why}`);
   };
   if (year === 0) bad(`has year 0000, outside years 0001-9999; give a timestamp inside that range`);
-  const wall = DateTime.utc(year, month, day, hour, minute, second, millisecond);
-  // luxon also takes 24:00:00 (as the next day's midnight); the spec does not.
-  if (!wall.isValid || hour === 24) {
-    if (month < 1 || month > 12) bad(`has month ${m[2]}; write a month from 01 to 12`);
-    const days = daysInMonth(year, month);
-    if (day < 1 || day > days) {
-      const note = month === 2 && day === 29 ? ` (${m[1]} is not a leap year)` : "";
-      bad(`has day ${m[3]}; ${m[1]}-${m[2]} has days 01 to ${days}${note}`);
-    }
-    if (hour > 23) {
-      bad(`has hour ${m[4]}; write 00 to 23 (for the end of a day, write 00:00 of the next day)`);
-    }
-    if (minute > 59) bad(`has minute ${m[5]}; write 00 to 59`);
-    if (second > 59) {
-      bad(`has second ${m[6]}; write 00 to 59 (leap seconds cannot be represented; write :59)`);
-    }
-    bad(`is not a valid date-time (${wall.invalidExplanation ?? wall.invalidReason ?? "unknown reason"})`);
+  if (month < 1 || month > 12) bad(`has month ${m[2]}; write a month from 01 to 12`);
+  if (day < 1 || (day > 28 && day > daysInMonth(year, month))) {
+    const note = month === 2 && day === 29 ? ` (${m[1]} is not a leap year)` : "";
+    bad(`has day ${m[3]}; ${m[1]}-${m[2]} has days 01 to ${daysInMonth(year, month)}${note}`);
   }
-  return { local: wall.toMillis(), offset: m[8] === undefined ? undefined : parseOffset(text, m) };
+  // luxon would take 24:00:00 as the next day's midnight; the spec does not.
+  if (hour > 23) {
+    bad(`has hour ${m[4]}; write 00 to 23 (for the end of a day, write 00:00 of the next day)`);
+  }
+  if (minute > 59) bad(`has minute ${m[5]}; write 00 to 59`);
+  if (second > 59) {
+    bad(`has second ${m[6]}; write 00 to 59 (leap seconds cannot be represented; write :59)`);
+  }
+  // Every field checked, so luxon gives a valid DateTime (never throws, even under Settings.throwOnInvalid).
+  const local = DateTime.utc(year, month, day, hour, minute, second, millisecond).toMillis();
+  return { local, offset: m[8] === undefined ? undefined : parseOffset(text, m) };
 }
 
 function parseOffset(text: string, m: RegExpExecArray): number {

@@ -26,6 +26,7 @@ import {
   parseIsoDuration,
   type Duration,
 } from "../../provider/dates/duration";
+import { Settings } from "luxon";
 import { DateInputError } from "../../provider/shared/errors";
 
 interface Case {
@@ -650,6 +651,28 @@ describe("parseIsoDuration", () => {
   test("durationFromMinutes is PT{n}M", () => {
     assert.deepEqual(durationFromMinutes(-90), { ...zero, minutes: -90 });
     assert.deepEqual(durationFromMinutes(120), parseIsoDuration("PT120M"));
+  });
+});
+
+describe("a program's own luxon settings", () => {
+  // A program that imports computeDateManipulation shares this luxon when npm dedupes it, and
+  // may set Settings.throwOnInvalid; bad input must still be a DateInputError, not a crash.
+  test("Settings.throwOnInvalid leaves every failure a DateInputError", () => {
+    Settings.throwOnInvalid = true;
+    try {
+      const cases: [Partial<DateSpec>, string][] = [
+        [{ sourceTimestamp: "2023-02-29T00:00:00Z" }, "sourceTimestamp"],
+        [{ sourceTimestamp: "2024-02-29T24:00:00Z" }, "sourceTimestamp"],
+        [{ offset: `P${"9".repeat(25)}D` }, "offset"],
+        [{ offset: "P999999999Y" }, "offset"],
+      ];
+      for (const [change, property] of cases) {
+        assert.throws(() => computeDateManipulation({ ...BASE, ...change } as DateSpec), (error: unknown) => error instanceof DateInputError && error.property === property, JSON.stringify(change));
+      }
+      assert.equal(computeDateManipulation({ ...BASE, offset: "P1M" } as DateSpec).computedValueUtc, "2024-03-29T15:30:00.000Z");
+    } finally {
+      Settings.throwOnInvalid = false;
+    }
   });
 });
 

@@ -34,13 +34,24 @@ export function parseIsoDuration(text: string): Duration | null {
   // The grammar is ours (above); luxon's is looser: a sign on each unit, fractions on every
   // unit, a decimal comma. luxon reads the values: no leading '+' (it has none) and no
   // leading zeros (it takes at most 20 digits a component, and 007 is 7).
-  const parsed = LuxonDuration.fromISO(text.replace(/^\+/, "").replace(/(?<![.\d])0+(?=\d)/g, ""));
-  if (!parsed.isValid) return null;
+  const parsed = luxonDuration(text.replace(/^\+/, "").replace(/(?<![.\d])0+(?=\d)/g, ""));
+  if (parsed === undefined) return null;
   // luxon truncates the fraction to milliseconds (Math.floor of a positive number): 7.9999S is 7 s 999 ms.
   const { years, months, weeks, days, hours, minutes, seconds, milliseconds } = parsed;
   const d = { years, months, weeks, days, hours, minutes, seconds, milliseconds };
   if (!Object.values(d).every(Number.isSafeInteger)) return null;
   return applySign(d, 1);
+}
+
+/** luxon's reading, or undefined. A program sharing this luxon may set
+ *  `Settings.throwOnInvalid`, and then luxon throws instead of returning it invalid. */
+function luxonDuration(text: string): LuxonDuration | undefined {
+  try {
+    const parsed = LuxonDuration.fromISO(text);
+    return parsed.isValid ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why `text` is not a duration, phrased to complete "offset X ...". */

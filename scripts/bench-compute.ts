@@ -111,3 +111,18 @@ export function measureCompute(compute: (spec: DateSpec) => { computedEpochMs: n
     specs: specs.length,
   };
 }
+
+// Alone (`node --import tsx scripts/bench-compute.ts`): this one figure, from the source tree,
+// without building or starting anything else.
+if (require.main === module) {
+  void import("../provider/dates/datetime").then(({ computeDateManipulation, tzdbVersion }) => {
+    const f = measureCompute(computeDateManipulation);
+    const count = (n: number) => Math.round(n).toLocaleString("en-US");
+    console.log(
+      `computeDateManipulation on Node ${process.version} (tz data ${tzdbVersion()}), ${f.specs} specs in rotation: ` +
+        `${count(f.callsPerCpuS)} calls per CPU-second (median of ${f.rounds.length} rounds; ${count(f.callsPerWallS)} per wall-second, ` +
+        `${Math.round(100 * f.cpuShare)}% of a core)`,
+    );
+    console.log(`rounds (per CPU-s / per wall-s): ${f.rounds.map((r) => `${count(r.perCpuS)}/${count(r.perWallS)}`).join(", ")}`);
+  });
+}

@@ -1,8 +1,10 @@
 /**
  * ISO 8601 durations (`P1Y2M3W4DT5H6M7.5S`) as the date engine uses them: whole
  * calendar units (years, months, weeks, days) and exact units (hours, minutes,
- * seconds, milliseconds), all carrying the same sign.
+ * seconds, milliseconds), all carrying the same sign. luxon's `Duration.fromISO` reads
+ * the values once our stricter grammar has accepted the text.
  */
+import { Duration as LuxonDuration } from "luxon";
 
 export interface Duration {
   years: number;
@@ -19,7 +21,7 @@ export interface Duration {
 // order Y M W D T H M S, and a fraction only on seconds: a fraction on any other
 // unit would need a rule for carrying it into the next unit, which ISO leaves open.
 const DURATION =
-  /^([+-])?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,9}))?S)?)?$/;
+  /^[+-]?P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d{1,9})?S)?)?$/;
 
 /**
  * Parses an ISO 8601 duration, or returns null. Fractional seconds keep at most
@@ -27,23 +29,29 @@ const DURATION =
  * be a safe integer. Use `explainInvalidDuration` for a message when this is null.
  */
 export function parseIsoDuration(text: string): Duration | null {
-  const m = DURATION.exec(text);
-  if (m === null) return null;
   // ISO 8601 wants at least one component, and a "T" must be followed by a time one.
-  if (m.slice(2, 9).every((digits) => digits === undefined)) return null;
-  if (text.endsWith("T")) return null;
-  const sign = m[1] === "-" ? -1 : 1;
-  const fields = [m[2], m[3], m[4], m[5], m[6], m[7], m[8]].map((digits) =>
-    digits === undefined ? 0 : Number(digits),
-  );
-  if (!fields.every(Number.isSafeInteger)) return null;
-  // Digits past the third are dropped, not rounded: 7.9999S is 7 s 999 ms.
-  const milliseconds = m[9] === undefined ? 0 : Number(m[9].slice(0, 3).padEnd(3, "0"));
-  const [years, months, weeks, days, hours, minutes, seconds] = fields;
-  return applySign(
-    { years, months, weeks, days, hours, minutes, seconds, milliseconds },
-    sign,
-  );
+  if (!DURATION.test(text) || /^[+-]?PT?$/.test(text) || text.endsWith("T")) return null;
+  // The grammar is ours (above); luxon's is looser: a sign on each unit, fractions on every
+  // unit, a decimal comma. luxon reads the values: no leading '+' (it has none) and no
+  // leading zeros (it takes at most 20 digits a component, and 007 is 7).
+  const parsed = luxonDuration(text.replace(/^\+/, "").replace(/(?<![.\d])0+(?=\d)/g, ""));
+  if (parsed === undefined) return null;
+  // luxon truncates the fraction to milliseconds (Math.floor of a positive number): 7.9999S is 7 s 999 ms.
+  const { years, months, weeks, days, hours, minutes, seconds, milliseconds } = parsed;
+  const d = { years, months, weeks, days, hours, minutes, seconds, milliseconds };
+  if (!Object.values(d).every(Number.isSafeInteger)) return null;
+  return applySign(d, 1);
+}
+
+/** luxon's reading, or undefined. A program sharing this luxon may set
+ *  `Settings.throwOnInvalid`, and then luxon throws instead of returning it invalid. */
+function luxonDuration(text: string): LuxonDuration | undefined {
+  try {
+    const parsed = LuxonDuration.fromISO(text);
+    return parsed.isValid ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why `text` is not a duration, phrased to complete "offset X ...". */
@@ -88,6 +96,7 @@ export function durationFromMinutes(minutes: number): Duration {
   return { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes, seconds: 0, milliseconds: 0 };
 }
 
+/** The duration times `sign`, every zero a positive zero. */
 function applySign(d: Duration, sign: 1 | -1): Duration {
   // Keep zeros positive: -0 would leak into results and surprise strict equality checks.
   const s = (n: number): number => (n === 0 ? 0 : n * sign);

@@ -2,7 +2,7 @@
  * "Did you mean" for time-zone names: the IANA names closest to a misspelt one, so a check
  * failure can say what to write instead.
  */
-import { isValidTimeZone } from "./datetime";
+import { isValidTimeZone } from "./timezone";
 import { editDistance } from "../shared/distance";
 
 /**

@@ -3,6 +3,11 @@
  * out from the calendar and the zones' published rules (the derivation is in the comment
  * beside each group), never by running the engine. computedEpochMs is checked against
  * Date.parse of the hand-written UTC string, and once against a literal.
+ *
+ * Zone rules differ between tz database versions, and each Node ships its own (Node 20:
+ * 2025c; Node 22, 24 and 26: 2026c). Every rule the tables below use is the same in both:
+ * every transition of every zone from 1850 to 2040 was compared between the two. Where a
+ * rule did change, the test says which tzdata each expectation holds for ("tz database").
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,6 +26,7 @@ import {
   parseIsoDuration,
   type Duration,
 } from "../../provider/dates/duration";
+import { Settings } from "luxon";
 import { DateInputError } from "../../provider/shared/errors";
 
 interface Case {
@@ -228,6 +234,7 @@ const CASES: Case[] = [
   { name: "Jan 31 + P1M = Feb 28", spec: add("2023-01-31T10:00:00Z", "UTC", "P1M"), value: "2023-02-28T10:00:00.000+00:00", utc: "2023-02-28T10:00:00.000Z" },
   { name: "Jan 31 + P2M = Mar 31 (months add at once, no clamp on the way)", spec: add("2024-01-31T10:00:00Z", "UTC", "P2M"), value: "2024-03-31T10:00:00.000+00:00", utc: "2024-03-31T10:00:00.000Z" },
   { name: "Jan 31 + P1M1D = Mar 1", spec: add("2024-01-31T10:00:00Z", "UTC", "P1M1D"), value: "2024-03-01T10:00:00.000+00:00", utc: "2024-03-01T10:00:00.000Z" },
+  { name: "Jan 30 + P1M2D = Mar 2: the month first (clamp to Feb 29), then the days (days first would give Mar 1)", spec: add("2024-01-30T10:00:00Z", "UTC", "P1M2D"), value: "2024-03-02T10:00:00.000+00:00", utc: "2024-03-02T10:00:00.000Z" },
   { name: "Jan 31 + P13M = Feb 28 next year", spec: add("2024-01-31T10:00:00Z", "UTC", "P13M"), value: "2025-02-28T10:00:00.000+00:00", utc: "2025-02-28T10:00:00.000Z" },
   { name: "May 31 + P1M = Jun 30", spec: add("2024-05-31T10:00:00Z", "UTC", "P1M"), value: "2024-06-30T10:00:00.000+00:00", utc: "2024-06-30T10:00:00.000Z" },
   { name: "Mar 31 - P1M = Feb 29", spec: add("2024-03-31T10:00:00Z", "UTC", "-P1M"), value: "2024-02-29T10:00:00.000+00:00", utc: "2024-02-29T10:00:00.000Z" },
@@ -461,6 +468,13 @@ const ERRORS: ErrorCase[] = [
   { name: "minute 60", spec: { ...BASE, sourceTimestamp: "2024-02-29T15:60:00Z" }, property: "sourceTimestamp", fragment: "has minute 60" },
   { name: "leap second", spec: { ...BASE, sourceTimestamp: "2016-12-31T23:59:60Z" }, property: "sourceTimestamp", fragment: "leap seconds cannot be represented" },
   { name: "year 0000", spec: { ...BASE, sourceTimestamp: "0000-06-01T00:00:00Z" }, property: "sourceTimestamp", fragment: "year 0000" },
+  // Years outside 0001-9999 are out of range, not malformed, in every way they can be written.
+  { name: "year 0000 names the range", spec: { ...BASE, sourceTimestamp: "0000-06-01T00:00:00Z" }, property: "sourceTimestamp", fragment: "has year 0000, outside years 0001-9999; give a timestamp inside that range" },
+  { name: "five-digit year", spec: { ...BASE, sourceTimestamp: "10000-01-01T00:00:00Z" }, property: "sourceTimestamp", fragment: 'sourceTimestamp "10000-01-01T00:00:00Z" has year 10000, outside years 0001-9999' },
+  { name: "expanded year after 9999", spec: { ...BASE, sourceTimestamp: "+010000-01-01T04:00:00Z" }, property: "sourceTimestamp", fragment: "has year +010000, outside years 0001-9999" },
+  { name: "expanded year before 0001", spec: { ...BASE, sourceTimestamp: "-000001-12-31T00:00:00" }, property: "sourceTimestamp", fragment: "has year -000001, outside years 0001-9999" },
+  { name: "signed four-digit year", spec: { ...BASE, sourceTimestamp: "-0001-12-31T00:00:00Z" }, property: "sourceTimestamp", fragment: "has year -0001, outside years 0001-9999" },
+  { name: "expanded year inside the range", spec: { ...BASE, sourceTimestamp: "+002024-02-29T15:30:00Z" }, property: "sourceTimestamp", fragment: "write it with four digits: 2024-02-29T15:30:00Z" },
   { name: "offset +24:00", spec: { ...BASE, sourceTimestamp: "2024-02-29T15:30:00+24:00" }, property: "sourceTimestamp", fragment: "offset +24:00, which is not a UTC offset" },
   { name: "offset minutes 60", spec: { ...BASE, sourceTimestamp: "2024-02-29T15:30:00+05:60" }, property: "sourceTimestamp", fragment: "not a UTC offset" },
   { name: "mixed offset forms", spec: { ...BASE, sourceTimestamp: "2024-02-29T15:30:00+05:3000" }, property: "sourceTimestamp", fragment: "is not an ISO 8601 date-time" },
@@ -609,6 +623,22 @@ describe("parseIsoDuration", () => {
       assert.ok(explainInvalidDuration(text).length > 10);
     });
   }
+  test("every fraction of 1 to 9 digits truncates to its first three digits", () => {
+    // luxon reads the fraction as Math.floor(parseFloat("0." + digits) * 1000), in binary
+    // floating point: exact digits such as .29 must not come out one millisecond short.
+    for (let ms = 0; ms < 1000; ms++) {
+      const digits = `${ms}`.padStart(3, "0");
+      for (const fraction of [digits.slice(0, 1), digits.slice(0, 2), digits, `${digits}000000`, `${digits}999999`, `${digits}5`]) {
+        const expected = Number(fraction.slice(0, 3).padEnd(3, "0"));
+        assert.equal(parseIsoDuration(`PT1.${fraction}S`)?.milliseconds, expected, fraction);
+        assert.equal(parseIsoDuration(`-PT1.${fraction}S`)?.milliseconds, expected === 0 ? 0 : -expected, `-${fraction}`);
+      }
+    }
+  });
+  test("leading zeros and a leading '+' are read, not refused", () => {
+    assert.deepEqual(parseIsoDuration("+P0001Y007DT00.5S"), { ...zero, years: 1, days: 7, milliseconds: 500 });
+    assert.deepEqual(parseIsoDuration(`P${"0".repeat(30)}1D`), { ...zero, days: 1 });
+  });
   test("negateDuration flips every unit and keeps zeros positive", () => {
     const d = parseIsoDuration("P1Y2DT3H4.005S");
     assert.deepEqual(negateDuration(d as Duration), { ...zero, years: -1, days: -2, hours: -3, seconds: -4, milliseconds: -5 });
@@ -621,6 +651,58 @@ describe("parseIsoDuration", () => {
   test("durationFromMinutes is PT{n}M", () => {
     assert.deepEqual(durationFromMinutes(-90), { ...zero, minutes: -90 });
     assert.deepEqual(durationFromMinutes(120), parseIsoDuration("PT120M"));
+  });
+});
+
+describe("a program's own luxon settings", () => {
+  // A program that imports computeDateManipulation shares this luxon when npm dedupes it, and
+  // may set Settings.throwOnInvalid; bad input must still be a DateInputError, not a crash.
+  test("Settings.throwOnInvalid leaves every failure a DateInputError", () => {
+    Settings.throwOnInvalid = true;
+    try {
+      const cases: [Partial<DateSpec>, string][] = [
+        [{ sourceTimestamp: "2023-02-29T00:00:00Z" }, "sourceTimestamp"],
+        [{ sourceTimestamp: "2024-02-29T24:00:00Z" }, "sourceTimestamp"],
+        [{ offset: `P${"9".repeat(25)}D` }, "offset"],
+        [{ offset: "P999999999Y" }, "offset"],
+      ];
+      for (const [change, property] of cases) {
+        assert.throws(() => computeDateManipulation({ ...BASE, ...change } as DateSpec), (error: unknown) => error instanceof DateInputError && error.property === property, JSON.stringify(change));
+      }
+      assert.equal(computeDateManipulation({ ...BASE, offset: "P1M" } as DateSpec).computedValueUtc, "2024-03-29T15:30:00.000Z");
+    } finally {
+      Settings.throwOnInvalid = false;
+    }
+  });
+});
+
+describe("tz database", () => {
+  // Moldova has switched at the EU's 01:00 UTC since 2022 in tzdata 2026c (Node 22-26); in
+  // 2025c (Node 20) it switched at 00:00 UTC. On 2023-03-26 the clocks skipped 02:00-03:00
+  // local (2025c) or 03:00-04:00 (2026c); so 03:30 is an EEST time (+03:00, 00:30Z) in one
+  // and a gap time, moved forward one hour to 04:30 (+03:00, 01:30Z), in the other.
+  const RULES = {
+    "00:00 UTC": { versions: ["2025c"], value: "2023-03-26T03:30:00.000+03:00", utc: "2023-03-26T00:30:00.000Z", gap: "skip from 02:00 to 03:00" },
+    "01:00 UTC": { versions: ["2026c"], value: "2023-03-26T04:30:00.000+03:00", utc: "2023-03-26T01:30:00.000Z", gap: "skip from 03:00 to 04:00" },
+  } as const;
+  // Which rule this Node's tz data has, read from Intl (not from the engine): at 00:30Z the
+  // clocks already read 03:30 (+03:00) under the 00:00 UTC rule, 02:30 (+02:00) under the other.
+  const hour = new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Chisinau", hour: "numeric", hourCycle: "h23" }).format(Date.parse("2023-03-26T00:30:00Z"));
+  const rule = Number(hour) === 3 ? RULES["00:00 UTC"] : RULES["01:00 UTC"];
+
+  test(`Europe/Chisinau 2023 follows this Node's tz data (${tzdbVersion()})`, () => {
+    for (const r of Object.values(RULES)) {
+      if ((r.versions as readonly string[]).includes(tzdbVersion())) assert.equal(rule, r, `tzdata ${tzdbVersion()} is stated to have this rule`);
+    }
+    assert.deepEqual(computeDateManipulation(convert("2023-03-26T03:30:00", "Europe/Chisinau", "compatible")), {
+      computedValue: rule.value,
+      computedValueUtc: rule.utc,
+      computedEpochMs: Date.parse(rule.utc),
+    });
+    assert.throws(() => computeDateManipulation(convert(rule === RULES["00:00 UTC"] ? "2023-03-26T02:30:00" : "2023-03-26T03:30:00", "Europe/Chisinau", "reject")), (error: unknown) => {
+      assert.ok(error instanceof DateInputError && error.message.includes(`(the clocks ${rule.gap})`), String(error));
+      return true;
+    });
   });
 });
 

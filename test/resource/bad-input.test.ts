@@ -105,7 +105,9 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.oneof(text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null)) },
   { weight: 2, arbitrary: fc.oneof(numberLikeText, hugeNumber, zone, duration, timestamp, words) },
   { weight: 1, arbitrary: unknownSomewhere },
-  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+  // No "__proto__" key: the host decodes a protobuf Struct by assignment, so such a key arrives
+  // as a prototype (the key is lost) before our code runs; no program can send one over gRPC.
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')) },
 );
 
 /** Values aimed at one input: its own kind of wrong, or anything at all. */

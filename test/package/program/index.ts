@@ -38,8 +38,15 @@ async function main(): Promise<void> {
     offsetMinutes: Number(process.env.OFFSET_MINUTES ?? "120"),
     deleteBehavior: "restore",
   });
-  // Typed against this project's SDK: a second SDK's Output type would not be assignable.
+  // Typed against this project's SDK: a second SDK's Output type would not be assignable, and
+  // the probes below stop compiling (unused @ts-expect-error) if our types degrade to `any`.
   const computedValue: pulumi.Output<string> = action.computedValue;
+  // @ts-expect-error computedValue is an Output<string>
+  const notANumber: pulumi.Output<number> = action.computedValue;
+  // @ts-expect-error offsetMinutes takes a number
+  const badArgs = () => new CxoneDateAction("typed", { actionName: "a", sourceTimestamp: "2024-01-01T00:00:00Z", targetTimezone: "UTC", operation: "CONVERT", offsetMinutes: "90" });
+  void notANumber;
+  void badArgs;
   const outputs = await new Promise<Record<string, unknown>>((resolve) =>
     pulumi.all([action.id, computedValue, action.computedValueUtc, action.audit]).apply(([id, value, utc, audit]) =>
       resolve({ id, computedValue: value, computedValueUtc: utc, audit }),

@@ -158,6 +158,8 @@ for (const sdk of sdks) {
       const host = await ProviderHost.start({ cwd: project.dir, env });
       try {
         assert.equal(realpathSync(`/proc/${host.pid()}/cwd`), realpathSync(project.dir), "the host runs in the project");
+        // .ci/run puts each Node first on PATH; the host must run on it too, not on the machine's.
+        assert.equal(realpathSync(`/proc/${host.pid()}/exe`), realpathSync(process.execPath), "the host runs on the test's Node");
         await host.configure({
           "cxone:baseUrl": emulator.url,
           "cxone:clientId": emulatorModule.EMULATOR_CLIENT_ID,

@@ -1,0 +1,103 @@
+/**
+ * What `npm pack` puts in the published package, checked by rule rather than by an exact list
+ * (new modules and data files may join `files`): the legal and user-facing files, every compiled
+ * module of provider/ with its types, source maps that resolve to the real source text, entry
+ * points that exist, and nothing of the development tree (tests, scripts, CI, examples, sources).
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, test } from "node:test";
+import { REPO_ROOT } from "../helpers/host";
+import { packPackage, type Packed } from "./pack";
+
+let packed: Packed;
+
+before(() => {
+  packed = packPackage();
+});
+
+after(() => packed?.remove());
+
+const manifest = () => JSON.parse(packed.read("package.json")) as Record<string, any>;
+
+/** Every TypeScript module under provider/ in the checkout, relative to the checkout. */
+function sourceModules(dir = "provider"): string[] {
+  return readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.posix.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceModules(relative);
+    return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [relative] : [];
+  });
+}
+
+test("LICENSE (the Apache-2.0 text), README.md and package.json are in the tarball", () => {
+  for (const file of ["LICENSE", "README.md", "package.json"]) assert.ok(packed.files.includes(file), `${file} is packed`);
+  assert.equal(manifest().license, "Apache-2.0");
+  const license = packed.read("LICENSE");
+  assert.match(license, /Apache License\s+Version 2\.0, January 2004/);
+  assert.match(license, /TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION/);
+  assert.match(license, /END OF TERMS AND CONDITIONS/);
+});
+
+test("nothing of the development tree: no tests, scripts, CI, examples, TypeScript sources or configs", () => {
+  const forbidden = packed.files.filter(
+    (file) =>
+      /^(test|tests|scripts|\.ci|examples|docs|node_modules|\.bench|\.scratch)\//.test(file) ||
+      /(^|\/)node_modules\//.test(file) ||
+      /\.(test|spec)\.[cm]?[jt]s(\.map)?$/.test(file) ||
+      (/\.[cm]?ts$/.test(file) && !/\.d\.[cm]?ts$/.test(file)) ||
+      /(^|\/)(tsconfig[^/]*\.json|package-lock\.json|Pulumi\.[^/]*ya?ml|\.gitignore|\.npmrc)$/.test(file),
+  );
+  assert.deepEqual(forbidden, []);
+});
+
+test("every module of provider/ is compiled into the tarball, each .js with its .d.ts", () => {
+  const expected = sourceModules().map((source) => `dist/${source.replace(/\.ts$/, ".js")}`);
+  assert.ok(expected.length > 20, `found the provider's modules (${expected.length})`);
+  assert.deepEqual(expected.filter((js) => !packed.files.includes(js)), [], "compiled modules missing from the tarball");
+  const js = packed.files.filter((file) => file.endsWith(".js"));
+  assert.deepEqual(js.filter((file) => !packed.files.includes(file.replace(/\.js$/, ".d.ts"))), [], ".js files without their .d.ts");
+});
+
+test("every source map resolves: the .js names a packed map, which holds the source text it names", () => {
+  const js = packed.files.filter((file) => file.endsWith(".js"));
+  const problems: string[] = [];
+  for (const file of js) {
+    const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(packed.read(file))?.[1];
+    if (url === undefined) continue; // a module without a map is fine; a dangling one is not
+    const mapFile = path.posix.join(path.posix.dirname(file), url);
+    if (!packed.files.includes(mapFile)) {
+      problems.push(`${file}: its map ${mapFile} is not packed`);
+      continue;
+    }
+    const map = JSON.parse(packed.read(mapFile)) as { file: string; sources: string[]; sourcesContent?: (string | null)[] };
+    if (map.file !== path.posix.basename(file)) problems.push(`${mapFile}: maps ${map.file}, not ${path.posix.basename(file)}`);
+    map.sources.forEach((source, i) => {
+      // The map holds its sources (tsconfig inlineSources); they must be the checkout's files.
+      const original = path.join(REPO_ROOT, path.posix.dirname(mapFile), source);
+      let text: string | null = null;
+      try {
+        text = readFileSync(original, "utf8");
+      } catch {
+        problems.push(`${mapFile}: source ${source} is not a file of the checkout`);
+        return;
+      }
+      if (map.sourcesContent?.[i] !== text) problems.push(`${mapFile}: holds no copy (or a stale one) of ${source}`);
+    });
+  }
+  assert.ok(js.length > 20);
+  assert.deepEqual(problems, []);
+});
+
+test("main, types, every export and the bin point at packed files; the bin is a node script", () => {
+  const pkg = manifest();
+  const targets: string[] = [pkg.main, pkg.types];
+  for (const target of Object.values(pkg.exports as Record<string, string | Record<string, string>>)) {
+    targets.push(...(typeof target === "string" ? [target] : Object.values(target)));
+  }
+  const bins = Object.values(pkg.bin as Record<string, string>);
+  targets.push(...bins);
+  const missing = targets.map((t) => path.posix.normalize(t)).filter((t) => !packed.files.includes(t));
+  assert.deepEqual(missing, []);
+  for (const bin of bins) assert.match(packed.read(path.posix.normalize(bin)), /^#!\/usr\/bin\/env node\n/);
+});

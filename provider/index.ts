@@ -1,10 +1,11 @@
-import { checkInputs, type CheckFailure } from "./resource/schema";
+import { checkInputs } from "./resource/schema";
+import type { CheckFailure } from "./resource/inputs";
 
 export { CxoneDateAction } from "./resource/resource";
 export type { CxoneDateActionArgs, CxoneDateActionAudit } from "./resource/resource";
 export { computeDateManipulation } from "./dates/datetime";
 export type { DateSpec, DateResult, Operation, Disambiguation } from "./dates/datetime";
-export type { CheckFailure } from "./resource/schema";
+export type { CheckFailure } from "./resource/inputs";
 
 /**
  * Every problem `pulumi preview` would report for these inputs, as `{property, reason}`;

@@ -115,7 +115,7 @@ export function measureCompute(compute: (spec: DateSpec) => { computedEpochMs: n
 // Alone (`node --import tsx scripts/bench-compute.ts`): this one figure, from the source tree,
 // without building or starting anything else.
 if (require.main === module) {
-  void import("../provider/dates/datetime").then(({ computeDateManipulation, tzdbVersion }) => {
+  void Promise.all([import("../provider/dates/datetime"), import("../provider/dates/timezone")]).then(([{ computeDateManipulation }, { tzdbVersion }]) => {
     const f = measureCompute(computeDateManipulation);
     const count = (n: number) => Math.round(n).toLocaleString("en-US");
     console.log(

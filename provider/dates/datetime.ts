@@ -16,11 +16,12 @@ import { type Duration, isExactOnly } from "./duration";
 import { formatLocal, formatOffset, plusCalendarUnits } from "./format";
 import { disambiguationInput, durationInput, precisionInput, zoneInput } from "./inputs";
 import { parseTimestamp } from "./timestamp";
-import { type Disambiguation, describeAmbiguity, resolveLocal, ZoneOffsets } from "./timezone";
+import { describeAmbiguity, resolveLocal, ZoneOffsets } from "./timezone";
 
-export { isValidTimeZone, tzdbVersion, type Disambiguation } from "./timezone";
 
 export type Operation = "ADD_OFFSET" | "SUBTRACT_OFFSET" | "CONVERT";
+// Here, not in timezone.ts: the public types must not pull luxon's (a devDependency) into users' builds.
+export type Disambiguation = "compatible" | "earlier" | "later" | "reject";
 
 export interface DateSpec {
   sourceTimestamp: string;

@@ -4,7 +4,7 @@
  */
 import type { Zone } from "luxon";
 import { DateInputError } from "../shared/errors";
-import type { DateSpec, Operation } from "./datetime";
+import type { DateSpec, Disambiguation, Operation } from "./datetime";
 import {
   type Duration,
   durationFromMinutes,
@@ -13,7 +13,7 @@ import {
   parseIsoDuration,
 } from "./duration";
 import { describeValue } from "./timestamp";
-import { type Disambiguation, lookupZone, tzdbVersion } from "./timezone";
+import { lookupZone, tzdbVersion } from "./timezone";
 
 const OPERATIONS: readonly Operation[] = ["ADD_OFFSET", "SUBTRACT_OFFSET", "CONVERT"];
 const DISAMBIGUATIONS: readonly Disambiguation[] = ["compatible", "earlier", "later", "reject"];

@@ -7,9 +7,9 @@
  * offset in an overlap, which is not Temporal's `compatible`, and it has no earlier/later/reject.
  */
 import { FixedOffsetZone, IANAZone, type Zone } from "luxon";
+import type { Disambiguation } from "./datetime";
 import { formatClock, formatLocal, formatOffset } from "./format";
 
-export type Disambiguation = "compatible" | "earlier" | "later" | "reject";
 
 const MS_PER_SECOND = 1_000;
 const MS_PER_MINUTE = 60_000;

@@ -5,9 +5,7 @@
  * under each entry, and copied into the editor schema by json-schema.ts.
  */
 import { z } from "zod";
-
-/** The only format this package reads; a later format gets a new number, never a silent change. */
-export const FORMAT_VERSION = 1;
+import { FORMAT_VERSION } from "./version";
 
 /** An entry's name becomes the Pulumi resource name, so it must be URN-safe. */
 export const ENTRY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

@@ -5,4 +5,4 @@ export { DeclarationError, formatProblem } from "./source";
 export type { DeclarationProblem } from "./source";
 export { CxoneDateActionSet } from "./set";
 export type { CxoneDateActionSetArgs, CxoneDateActionSetApplied } from "./set";
-export { FORMAT_VERSION } from "./format";
+export { FORMAT_VERSION } from "./version";

@@ -1,6 +1,6 @@
 import { computeDateManipulation, type DateResult } from "../dates/datetime";
 import { durationFromMinutes, isExactOnly, parseIsoDuration, type Duration } from "../dates/duration";
-import type { DesiredInputs } from "./schema";
+import type { DesiredInputs } from "./inputs";
 import type { WebhookResult } from "./webhook";
 
 /** The audit record kept in state and sent to the webhook; plain JSON only. */

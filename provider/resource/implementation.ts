@@ -8,7 +8,7 @@ import { accuracyValid, type AuditRecord } from "./audit";
 import { sharedClient, mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
 import { systemClock, systemSleep } from "../shared/clock";
 import { requireCredentials, resolveLogLevel, resolveSettings, type ConfigSource } from "../cxone/config";
-import { tzdbVersion } from "../dates/datetime";
+import { tzdbVersion } from "../dates/timezone";
 import { DEFAULTS } from "../shared/defaults";
 import { InputError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
 import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";

@@ -11,13 +11,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  computeDateManipulation,
-  isValidTimeZone,
-  tzdbVersion,
-  type DateSpec,
-  type Disambiguation,
-} from "../../provider/dates/datetime";
+import { computeDateManipulation, type DateSpec, type Disambiguation } from "../../provider/dates/datetime";
+import { isValidTimeZone, tzdbVersion } from "../../provider/dates/timezone";
 import {
   durationFromMinutes,
   explainInvalidDuration,

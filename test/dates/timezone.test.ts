@@ -8,7 +8,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Zone } from "luxon";
-import { resolveLocal, ZoneOffsets, type Ambiguity, type Disambiguation } from "../../provider/dates/timezone";
+import type { Disambiguation } from "../../provider/dates/datetime";
+import { resolveLocal, ZoneOffsets, type Ambiguity } from "../../provider/dates/timezone";
 
 const MS_PER_HOUR = 3_600_000;
 const SHIFT = Date.parse("2030-06-01T00:00:00Z"); // +01:00 from here for one hour, else +00:00

@@ -101,3 +101,29 @@ test("main, types, every export and the bin point at packed files; the bin is a 
   assert.deepEqual(missing, []);
   for (const bin of bins) assert.match(packed.read(path.posix.normalize(bin)), /^#!\/usr\/bin\/env node\n/);
 });
+
+test("the types a program reaches from the package root import only @pulumi/pulumi and dependencies with their own types", () => {
+  // A program type-checked with Pulumi's template tsconfig (no skipLibCheck, no esModuleInterop)
+  // reads every declaration these reach: zod's need esModuleInterop, and luxon's types are a
+  // devDependency a user does not have.
+  const allowed = new Set(["@pulumi/pulumi", "undici", "yaml"]);
+  const seen = new Set<string>();
+  const outside = new Set<string>();
+  const queue = [path.posix.normalize(manifest().types as string)];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const match of packed.read(file).matchAll(/from ["']([^"']+)["']|import\(["']([^"']+)["']\)/g)) {
+      const specifier = match[1] ?? match[2];
+      if (!specifier.startsWith(".")) {
+        outside.add(`${file} -> ${specifier}`);
+        continue;
+      }
+      const base = path.posix.join(path.posix.dirname(file), specifier);
+      queue.push(packed.files.includes(`${base}.d.ts`) ? `${base}.d.ts` : `${base}/index.d.ts`);
+    }
+  }
+  assert.ok(seen.size > 5, `followed the declarations from the root (${seen.size} files)`);
+  assert.deepEqual([...outside].filter((edge) => !allowed.has(edge.split(" -> ")[1])), []);
+});

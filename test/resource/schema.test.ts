@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { computeDateManipulation, isValidTimeZone } from "../../provider/dates/datetime";
+import { computeDateManipulation } from "../../provider/dates/datetime";
+import { isValidTimeZone } from "../../provider/dates/timezone";
 import { INPUT_NAMES, UNKNOWN, checkInputs, normalizeDesired, validateInputs, type CheckFailure } from "../../provider/resource/schema";
 import { editDistance } from "../../provider/shared/distance";
 import { canonicalZone, caseCorrection, suggestZones } from "../../provider/dates/zones";

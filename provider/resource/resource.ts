@@ -51,15 +51,17 @@ const serializedProvider: pulumi.dynamic.ResourceProvider = {
  * Creating it adopts the action named `actionName`; nothing is created in CXone.
  */
 export class CxoneDateAction extends pulumi.dynamic.Resource {
-  public readonly actionName!: pulumi.Output<string>;
-  public readonly actionId!: pulumi.Output<string>;
-  public readonly sourceTimestamp!: pulumi.Output<string>;
-  public readonly targetTimezone!: pulumi.Output<string>;
-  public readonly operation!: pulumi.Output<string>;
-  public readonly computedValue!: pulumi.Output<string>;
-  public readonly computedValueUtc!: pulumi.Output<string>;
-  public readonly computedEpochMs!: pulumi.Output<number>;
-  public readonly audit!: pulumi.Output<CxoneDateActionAudit>;
+  // `declare`, not a field: with target ES2022 a class field is defined after super() returns
+  // and would overwrite the Output the SDK constructor just set with undefined.
+  declare public readonly actionName: pulumi.Output<string>;
+  declare public readonly actionId: pulumi.Output<string>;
+  declare public readonly sourceTimestamp: pulumi.Output<string>;
+  declare public readonly targetTimezone: pulumi.Output<string>;
+  declare public readonly operation: pulumi.Output<string>;
+  declare public readonly computedValue: pulumi.Output<string>;
+  declare public readonly computedValueUtc: pulumi.Output<string>;
+  declare public readonly computedEpochMs: pulumi.Output<number>;
+  declare public readonly audit: pulumi.Output<CxoneDateActionAudit>;
 
   constructor(name: string, args: CxoneDateActionArgs, opts?: pulumi.CustomResourceOptions) {
     super(

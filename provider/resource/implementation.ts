@@ -6,39 +6,22 @@
  */
 import { randomUUID } from "node:crypto";
 import { accuracyValid, type AuditRecord } from "./audit";
-import { sharedClient, mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
+import { mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
 import { systemClock, systemSleep } from "../shared/clock";
-import { requireCredentials, resolveSettings, type ConfigSource } from "../cxone/config";
 import { tzdbVersion } from "../dates/datetime";
 import { DEFAULTS } from "../shared/defaults";
 import { InputError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
 import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";
 import type { DataAction, DateProcessing, Tally } from "../shared/types";
 import { deliverWebhook, type WebhookResult } from "./webhook";
+import { claim } from "./claims";
+import { client, settings } from "./context";
+import { asAction, ownedOf, storedOwned, type OwnedState } from "./owned";
+
+export { configure } from "./context";
+export { deleteAction as delete } from "./delete";
 
 type Props = Record<string, unknown>;
-
-/** The owned part of a Data Action as last applied or read; what `diff` compares against. */
-interface OwnedState {
-  dateProcessing: DateProcessing | null;
-  enabled: boolean;
-}
-
-/**
- * Stack config arrives here once per host. It is stored synchronously: the host may start a
- * create for the same provider text before this promise settles. Tokens are fetched lazily.
- */
-let configSource: ConfigSource | undefined;
-
-export async function configure(req: { config: ConfigSource }): Promise<void> {
-  configSource = req.config;
-}
-
-function client(): CxoneClient {
-  const settings = resolveSettings(configSource);
-  const credentials = requireCredentials(settings);
-  return sharedClient({ baseUrl: settings.baseUrl, tokenUrl: settings.tokenUrl, ...credentials });
-}
 
 /** Only the keys that are inputs; state also holds outputs that the schema would reject. */
 function pickInputs(props: Props): Props {
@@ -62,37 +45,34 @@ function desiredFrom(news: Props) {
   return { value: result.value, computed: result.computed, owned: normalizeDesired(result.value, result.computed) };
 }
 
-function ownedOf(action: DataAction): OwnedState {
-  return { dateProcessing: action.configuration?.dateProcessing ?? null, enabled: action.enabled };
-}
-
-/** A stored owned state, or undefined when state from elsewhere holds something else there. */
-function storedOwned(value: unknown): OwnedState | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const { dateProcessing, enabled } = value as Record<string, unknown>;
-  const processingOk = dateProcessing === null || (typeof dateProcessing === "object" && !Array.isArray(dateProcessing));
-  return processingOk && typeof enabled === "boolean" ? (value as OwnedState) : undefined;
-}
-
-function asAction(id: string, owned: OwnedState): DataAction {
-  const configuration = owned.dateProcessing === null ? {} : { dateProcessing: owned.dateProcessing };
-  return { id, name: "", enabled: owned.enabled, configuration };
-}
-
 export async function check(_olds: Props, news: Props) {
   return checkInputs(news);
 }
 
 /** The inputs that are not CXone configuration but still change what an apply does. */
 function extras(value: DesiredInputs) {
-  return JSON.stringify([value.webhookUrl, value.webhookRequired, value.deleteBehavior, Object.entries(value.triggers).sort()]);
+  return JSON.stringify([value.actionName, value.webhookUrl, value.webhookRequired, value.deleteBehavior, Object.entries(value.triggers).sort()]);
 }
 
-export async function diff(_id: string, olds: Props, news: Props) {
-  const replaces: string[] = [];
-  if (news.actionName !== olds.actionName) replaces.push("actionName");
-  // A newly pinned id that names the action already managed is not a different action.
-  if (news.actionId !== undefined && news.actionId !== olds.actionId) replaces.push("actionId");
+/** null is unset, as in check: YAML writes `actionId:` with no value as null. */
+function given(value: unknown): unknown {
+  return value === null ? undefined : value;
+}
+
+/**
+ * Which inputs name a different action. A pinned id names the action by itself: with the same
+ * id pinned, a new actionName is a label (an update), never a replace, so a replace cannot land
+ * on the action it leaves. Unpinned, a new name may name another action, so it replaces.
+ */
+function replacedBy(id: string, olds: Props, news: Props): string[] {
+  const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
+  const pinned = given(news.actionId);
+  if (pinned !== undefined) return pinned === storedId ? [] : ["actionId"];
+  return news.actionName === olds.actionName ? [] : ["actionName"];
+}
+
+export async function diff(id: string, olds: Props, news: Props) {
+  const replaces = replacedBy(id, olds, news);
   const next = validateInputs(pickInputs(news));
   const previous = validateInputs(pickInputs(olds));
   const applied = storedOwned(olds.applied);
@@ -124,6 +104,8 @@ interface Seen {
 
 /** Read-modify-write of one action; `current` is the entity the list already returned. */
 async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, seen: Seen, current?: DataAction): Promise<Applied> {
+  // Claimed before the write: from here on no delete in this deployment may undo it.
+  claim(id);
   const result = await api.modify(
     id,
     (live) => {
@@ -140,12 +122,11 @@ async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateP
 
 async function notify(webhookUrl: string | null, requestId: string, payload: unknown): Promise<WebhookResult> {
   if (webhookUrl === null) return { delivered: false, status: null, attempts: 0, error: null };
-  const settings = resolveSettings(configSource);
   return deliverWebhook({
     url: webhookUrl,
     id: requestId,
     payload,
-    secret: settings.webhookSecret ?? undefined,
+    secret: settings().webhookSecret ?? undefined,
     attempts: DEFAULTS.webhookAttempts,
     timeoutMs: DEFAULTS.webhookTimeoutMs,
     backoffBaseMs: DEFAULTS.webhookBackoffBaseMs,
@@ -283,43 +264,3 @@ export async function read(id: string, props: Props) {
   const { __provider: _provider, ...outputs } = props;
   return { id, props: { ...outputs, actionId: live.id, applied: ownedOf(live) } };
 }
-
-export async function deleteAction(id: string, props: Props) {
-  const inputs = validateInputs(pickInputs(props));
-  const behavior = inputs.ok === true ? inputs.value.deleteBehavior : "retain";
-  if (behavior === "retain") return;
-  const storedId = typeof props.actionId === "string" ? props.actionId : id;
-  const applied = storedOwned(props.applied);
-  const original = storedOwned(props.original);
-  const tally: Tally = { httpRequests: 0, retries: 0 };
-  let drifted = false;
-  try {
-    await client().modify(
-      storedId,
-      (live) => {
-        if (behavior === "disable") return live.enabled ? { ...live, enabled: false } : null;
-        // Put back what was there only if nobody changed the action since we applied it.
-        if (applied === undefined || original === undefined || !ownedEquals(live, applied)) {
-          drifted = true;
-          return null;
-        }
-        const { dateProcessing: _ours, ...others } = live.configuration;
-        const configuration = original.dateProcessing === null ? others : { ...others, dateProcessing: original.dateProcessing };
-        return { ...live, configuration };
-      },
-      tally,
-    );
-  } catch (error) {
-    // Already gone: there is nothing left to restore or disable.
-    if (error instanceof NotFoundError && error.status === 404) return;
-    throw error;
-  }
-  if (drifted) {
-    console.warn(
-      `warning: ${storedId}: the live dateProcessing differs from what this resource applied, so deleteBehavior ` +
-        "'restore' left it as it is (retained). Restore it by hand if needed.",
-    );
-  }
-}
-
-export { deleteAction as delete };

@@ -80,6 +80,7 @@ export class Stack {
   config: Record<string, string>;
   /** The host of the running (or last) deployment: its stdout and stderr are the provider's logs. */
   host: ProviderHost | undefined;
+  private hostMutated = false;
   private constructor(
     private readonly emulator: Emulator,
     private readonly options: StackOptions,
@@ -120,7 +121,7 @@ export class Stack {
 
   /** `pulumi refresh` (without running the program): Read for every resource. */
   async refresh(): Promise<RunResult> {
-    const host = await this.deployment();
+    const host = await this.deployment(true);
     const steps: Step[] = [];
     for (const r of [...this.state.values()]) {
       if (!r.custom) continue;
@@ -138,7 +139,7 @@ export class Stack {
 
   /** `pulumi destroy`: Delete for every resource, in reverse registration order. */
   async destroy(): Promise<RunResult> {
-    const host = await this.deployment();
+    const host = await this.deployment(true);
     const steps: Step[] = [];
     for (const r of [...this.state.values()].reverse()) {
       if (r.custom && !r.retainOnDelete) await host.delete(r.name, r.id, r.outputs);
@@ -152,7 +153,12 @@ export class Stack {
    * One deployment's provider host: the engine starts a fresh one per command, in the program's
    * directory, and sends it the whole stack config once.
    */
-  private async deployment(): Promise<ProviderHost> {
+  private async deployment(mutating: boolean): Promise<ProviderHost> {
+    // A preview changes nothing, so the host it ran in may serve the next command (it saves a
+    // host start); after a command that applied or deleted, the next one gets a fresh host.
+    const reusable = this.host !== undefined && !this.hostMutated;
+    this.hostMutated = mutating;
+    if (reusable && this.host !== undefined) return this.host;
     await this.host?.close();
     this.host = undefined;
     const env = this.options.env ?? Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
@@ -170,7 +176,7 @@ export class Stack {
   }
 
   private async run(program: Program, preview: boolean): Promise<RunResult> {
-    const host = await this.deployment();
+    const host = await this.deployment(!preview);
     const steps: Step[] = [];
     const errors: Error[] = [];
     const registered = new Map<string, StackResource>();

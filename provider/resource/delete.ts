@@ -6,7 +6,7 @@
  */
 import { InputError, NotFoundError } from "../shared/errors";
 import type { DataAction, Tally } from "../shared/types";
-import { claimedInThisDeployment } from "./claims";
+import { claimedByAnother } from "./claims";
 import { client } from "./context";
 import { holdsApplied, holdsRestored, nothingToRestore, restored, restorePlan, storedOwned, type RestorePlan } from "./owned";
 
@@ -54,7 +54,8 @@ export async function deleteAction(id: string, props: Props): Promise<void> {
   const actionId = typeof props.actionId === "string" && props.actionId !== "" ? props.actionId : id;
   const behavior = storedBehavior(props, actionId);
   if (behavior === "retain") return;
-  if (claimedInThisDeployment(actionId)) {
+  const audit = props.audit as { requestId?: unknown } | null | undefined;
+  if (claimedByAnother(actionId, audit?.requestId)) {
     // The old half of a replace or of a rename without alias: the new resource applied its
     // configuration to this same action earlier in this deployment, and now owns it.
     note(`${actionId}: deleteBehavior "${behavior}" skipped: another resource of this stack applied to this action in this update and now manages it.`);

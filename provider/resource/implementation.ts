@@ -99,13 +99,14 @@ interface Applied {
 
 /** What one apply learned before it ended, so a failed write can still be recorded. */
 interface Seen {
+  requestId: string; // the audit's requestId, fixed when the apply starts
   original?: OwnedState;
 }
 
 /** Read-modify-write of one action; `current` is the entity the list already returned. */
 async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, seen: Seen, current?: DataAction): Promise<Applied> {
   // Claimed before the write: from here on no delete in this deployment may undo it.
-  claim(id);
+  claim(id, seen.requestId);
   const result = await api.modify(
     id,
     (live) => {
@@ -139,10 +140,10 @@ async function notify(webhookUrl: string | null, requestId: string, payload: unk
 type Desired = ReturnType<typeof desiredFrom>;
 
 /** The audit record's fields known before the webhook runs. */
-function auditBase(operation: "create" | "update", desired: Desired, actionId: string, tally: Tally, putSkipped: boolean, startedAt: number) {
+function auditBase(operation: "create" | "update", desired: Desired, actionId: string, seen: Seen, tally: Tally, putSkipped: boolean, startedAt: number) {
   const written = desired.owned.dateProcessing.computedValue;
   return {
-    requestId: randomUUID(),
+    requestId: seen.requestId,
     operation,
     appliedAt: new Date(systemClock.now()).toISOString(),
     actionId,
@@ -170,7 +171,7 @@ function outputsOf(news: Props, desired: Desired, actionId: string, applied: Own
  */
 function unconfirmed(error: UnconfirmedWriteError, operation: "create" | "update", news: Props, desired: Desired, actionId: string, seen: Seen, tally: Tally, startedAt: number): PartialApplyError {
   const audit: AuditRecord = {
-    ...auditBase(operation, desired, actionId, tally, false, startedAt),
+    ...auditBase(operation, desired, actionId, seen, tally, false, startedAt),
     webhook: { delivered: false, status: null, attempts: 0, error: "not sent: the write is unconfirmed" },
     status: "PARTIAL",
   };
@@ -190,9 +191,9 @@ function applier(api: CxoneClient, operation: "create" | "update", news: Props, 
 }
 
 /** Shared tail of create and update: webhook, audit record, outputs, partial failure. */
-async function finish(operation: "create" | "update", news: Props, desired: Desired, applied: Applied, tally: Tally, startedAt: number) {
+async function finish(operation: "create" | "update", news: Props, desired: Desired, applied: Applied, seen: Seen, tally: Tally, startedAt: number) {
   const actionId = applied.action.id;
-  const base = auditBase(operation, desired, actionId, tally, applied.putSkipped, startedAt);
+  const base = auditBase(operation, desired, actionId, seen, tally, applied.putSkipped, startedAt);
   const webhook = await notify(desired.value.webhookUrl, base.requestId, { type: "cxone.dateaction.applied", actionId, audit: base });
   const failedDelivery = desired.value.webhookUrl !== null && !webhook.delivered;
   const audit: AuditRecord = {
@@ -222,8 +223,9 @@ export async function create(news: Props) {
   // Adopting by name is this resource's import: nothing is ever created in CXone.
   const listed = desired.value.actionId === null ? await api.findByName(desired.value.actionName, tally) : undefined;
   const id = desired.value.actionId ?? (listed as DataAction).id;
-  const applied = await applier(api, "create", news, desired, tally, {}, startedAt)(id, listed);
-  const outs = await finish("create", news, desired, applied, tally, startedAt);
+  const seen: Seen = { requestId: randomUUID() };
+  const applied = await applier(api, "create", news, desired, tally, seen, startedAt)(id, listed);
+  const outs = await finish("create", news, desired, applied, seen, tally, startedAt);
   return { id: applied.action.id, outs };
 }
 
@@ -235,7 +237,7 @@ export async function update(id: string, olds: Props, news: Props) {
   // The action id of record is the output: an action re-resolved after a 404 keeps the resource's id.
   const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
   // `restore` puts back what was live before the FIRST apply, kept in state since then.
-  const seen: Seen = { original: storedOwned(olds.original) };
+  const seen: Seen = { requestId: randomUUID(), original: storedOwned(olds.original) };
   const apply = applier(api, "update", news, desired, tally, seen, startedAt);
   let applied: Applied;
   try {
@@ -247,7 +249,7 @@ export async function update(id: string, olds: Props, news: Props) {
     seen.original = undefined;
     applied = await apply(listed.id, listed);
   }
-  return { outs: await finish("update", news, desired, applied, tally, startedAt) };
+  return { outs: await finish("update", news, desired, applied, seen, tally, startedAt) };
 }
 
 export async function read(id: string, props: Props) {

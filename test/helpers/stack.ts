@@ -29,6 +29,8 @@ export interface Step {
   op: StepOp;
   urn: string;
   name: string;
+  /** The checked inputs the step ran with (creates, updates, replaces and sames). */
+  inputs?: Props;
 }
 
 /** What the engine keeps in state for one resource; components have no id and no provider. */
@@ -201,13 +203,15 @@ export class Stack {
         return { id: undefined, state: args.inputs };
       }
       if (args.type !== RESOURCE_TYPE) throw new Error(`this harness plays only ${RESOURCE_TYPE}, not ${args.type}`);
-      const step = (op: StepOp) => steps.push({ op, urn, name: args.name });
+      let checkedInputs: Props | undefined;
+      const step = (op: StepOp) => steps.push({ op, urn, name: args.name, inputs: checkedInputs });
       try {
         const checked = await host.check(args.name, old?.inputs ?? {}, news);
         if (checked.failures.length > 0) {
           throw new Error(`${args.name}: check failed: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
         }
         const inputs = checked.inputs;
+        checkedInputs = inputs;
         if (old === undefined) {
           step("create");
           if (preview) return { id: undefined, state: inputs };

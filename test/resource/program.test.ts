@@ -5,7 +5,10 @@
  * typed Output properties, the steps of each command, and the action live in the emulator.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { Emulator } from "../../provider/emulator/emulator";
 import { SEED, startEmulator } from "../../provider/emulator/emulator";
@@ -16,13 +19,15 @@ import { compiledPackage } from "../helpers/program";
 import { describeSteps, Stack } from "../helpers/stack";
 
 const BASIC = path.join(REPO_ROOT, "examples", "basic", "index.ts");
+const GITOPS = path.join(REPO_ROOT, "examples", "gitops");
 
+const WEBHOOK_SECRET = "program-test-webhook-secret";
 let emulator: Emulator;
 let seed: Map<string, DataAction>;
 const stacks: Stack[] = [];
 
 before(async () => {
-  emulator = await startEmulator({ webhookSecret: "program-test-webhook-secret" });
+  emulator = await startEmulator({ webhookSecret: WEBHOOK_SECRET });
   seed = snapshotStore(emulator);
 });
 beforeEach(() => {
@@ -35,7 +40,7 @@ after(async () => {
 });
 
 async function newStack(config?: Record<string, string>): Promise<Stack> {
-  const stack = await Stack.start(emulator, { config });
+  const stack = await Stack.start(emulator, { config, providerConfig: { "cxone:webhookSecret": WEBHOOK_SECRET } });
   stacks.push(stack);
   return stack;
 }
@@ -139,5 +144,95 @@ describe("typed outputs in a program", () => {
     assert.equal(audit.actionId, SEED.targetId);
     assert.equal(audit.accuracyValid, true);
     assert.equal(audit.putSkipped, false);
+  });
+});
+
+describe("examples/gitops, driven by its YAML file", () => {
+  test("preview, up, up again, edit the YAML (change, add a null, remove an entry), refresh, destroy", async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cxone-gitops-program-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, "actions.yaml");
+    const shipped = readFileSync(path.join(GITOPS, "actions.yaml"), "utf8");
+    writeFileSync(file, shipped);
+    const production = live();
+    const stack = await newStack({ declarations: file, webhookUrl: emulator.webhookUrl });
+    const index = path.join(GITOPS, "index.ts");
+
+    const preview = await stack.preview(index);
+    const names = ["production-date-processor", "staging-date-processor", "sydney-month-end"];
+    assert.deepEqual(describeSteps(preview).filter((s) => s.startsWith("create ")).map((s) => s.slice(7)).sort(), names);
+    assert.equal(apiRequests().length, 0);
+
+    const up = await stack.up(index);
+    for (const name of names) {
+      const outputs = stack.resource(name).outputs;
+      assert.equal((outputs.audit as { status: string }).status, "SUCCESS", name);
+      assert.ok(JSON.stringify(up.outputs).includes(String(outputs.computedValue)), `${name}: its value is a stack output`);
+    }
+    assert.equal(emulator.deliveries.filter((d) => d.signatureValid === true).length, 3, "every apply notified, signed");
+
+    emulator.reset();
+    const again = await stack.up(index);
+    assert.ok(again.steps.filter((s) => names.includes(s.name)).every((s) => s.op === "same"), describeSteps(again).join());
+    assert.equal(emulator.requests.length, 0);
+
+    // Edit the file: a new offset for one entry, `actionId:` with no value (null) for another,
+    // and the third entry removed.
+    const edited = shipped
+      .replace("offsetMinutes: 120", "offsetMinutes: 150\n    actionId:")
+      .replace(/\n  - name: sydney-month-end[\s\S]*$/, "\n");
+    assert.notEqual(edited, shipped);
+    writeFileSync(file, edited);
+    const next = await stack.up(index);
+    const ours = (name: string) => next.steps.filter((s) => s.name === name).map((s) => s.op);
+    assert.deepEqual(ours("production-date-processor"), ["update"]);
+    assert.deepEqual(ours("staging-date-processor"), ["same"]);
+    assert.deepEqual(ours("sydney-month-end"), ["delete"]);
+    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T13:00:00.000-05:00");
+    assert.deepEqual(describeSteps(await stack.preview(index)).filter((s) => !s.startsWith("same ")), [], "a clean preview after the edit");
+
+    // Drift in the console shows on refresh and in the next preview.
+    const drifted = live();
+    drifted.enabled = false;
+    emulator.store.set(drifted.id, drifted);
+    await stack.refresh();
+    const afterRefresh = await stack.preview(index);
+    assert.deepEqual(afterRefresh.steps.filter((s) => s.name === "production-date-processor").map((s) => s.op), ["update"]);
+
+    await stack.destroy();
+    assert.deepEqual(live().configuration, production.configuration, "restore (the entry's deleteBehavior) puts back the configuration");
+  });
+});
+
+describe("component resources", () => {
+  test("children parented to a component are applied, their outputs resolve, and removing the component deletes them", async () => {
+    const stack = await newStack();
+    const { CxoneDateAction } = compiledPackage();
+    class Group extends pulumi.ComponentResource {
+      readonly values: pulumi.Output<string>[];
+      constructor(name: string, actions: string[]) {
+        super("test:index:Group", name, {}, {});
+        const children = actions.map(
+          (actionName, i) =>
+            new CxoneDateAction(`${name}-${i}`, { actionName, sourceTimestamp: "2024-02-29T15:30:00.000Z", targetTimezone: "UTC", operation: "ADD_OFFSET", offset: `PT${i + 1}H`, deleteBehavior: "disable" }, { parent: this }),
+        );
+        this.values = children.map((c) => c.computedValue);
+        this.registerOutputs({ values: this.values });
+      }
+    }
+    const withGroup = () => ({ values: new Group("group", ["Action_0001", "Action_0002"]).values });
+    const up = await stack.up(withGroup);
+    assert.deepEqual(up.outputs.values, ["2024-02-29T16:30:00.000+00:00", "2024-02-29T17:30:00.000+00:00"]);
+    assert.deepEqual(describeSteps(up), ["create group-0", "create group-1"]);
+    const child = stack.resource("group-0");
+    assert.match(child.urn, /test:index:Group\$pulumi-nodejs:dynamic\/cxone:CxoneDateAction::group-0$/);
+    assert.equal(live("da-100001").configuration.dateProcessing?.computedValue, "2024-02-29T16:30:00.000+00:00");
+
+    assert.deepEqual(describeSteps(await stack.up(withGroup)), ["same group-0", "same group-1"]);
+    const removed = await stack.up(() => ({}));
+    assert.deepEqual(describeSteps(removed), ["delete group-1", "delete group-0", "delete group"]);
+    assert.equal(live("da-100001").enabled, false);
+    assert.equal(live("da-100002").enabled, false);
+    assert.equal(stack.state.size, 0);
   });
 });

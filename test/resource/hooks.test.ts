@@ -193,6 +193,7 @@ describe("update", () => {
     const state = await created({ ...base, offsetMinutes: 90 });
     await up(host, "hooks", { ...base, offsetMinutes: 92 }, { ...state, id: "stale-resource-id" });
     assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T12:02:00.000-05:00");
+    assert.deepEqual(api().map((r) => r.route), ["get", "put"], "straight to the recorded id, no lookup");
   });
 });
 
@@ -304,15 +305,22 @@ describe("delete", () => {
     assert.equal(api().length, 0);
   });
 
-  test("restore retains with a warning when an owned key changed since the apply", async () => {
-    const state = await created({ ...base, offsetMinutes: 90, deleteBehavior: "restore" });
-    const changed = live();
-    changed.configuration.dateProcessing!.timezone = "UTC";
-    emulator.store.set(TARGET, changed);
-    const logged = host.stderr.length;
-    await destroy(host, state);
-    assert.equal(live().configuration.dateProcessing?.timezone, "UTC");
-    assert.match(host.stderr.slice(logged).join(""), /left the action as it is/);
+  test("restore retains with a warning when an owned key or enabled changed since the apply", async () => {
+    const edits: [string, (a: DataAction) => void][] = [
+      ["timezone", (a) => (a.configuration.dateProcessing!.timezone = "UTC")],
+      ["enabled", (a) => (a.enabled = false)],
+    ];
+    for (const [label, edit] of edits) {
+      restoreStore(emulator, seed);
+      const state = await created({ ...base, offsetMinutes: 90, deleteBehavior: "restore" });
+      const changed = live();
+      edit(changed);
+      emulator.store.set(TARGET, changed);
+      const logged = host.stderr.length;
+      await destroy(host, state);
+      assert.deepEqual(live(), { ...changed }, `${label}: left as it is`);
+      assert.match(host.stderr.slice(logged).join(""), /left the action as it is/, label);
+    }
   });
 
   test("restore without its record fails with what to do, whether the record is missing or unconfirmed", async () => {

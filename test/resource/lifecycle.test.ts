@@ -73,7 +73,7 @@ async function assertSettled(stack: Stack, run: () => unknown, id: string, label
 
 const BEHAVIORS = ["retain", "restore", "disable"] as const;
 
-describe("renames end with the new configuration live and enabled", { concurrency: 2 }, () => {
+describe("renames end with the new configuration live and enabled", { concurrency: 4 }, () => {
   for (const deleteBehavior of BEHAVIORS) {
     for (const pinned of [false, true]) {
       const label = `${deleteBehavior}, ${pinned ? "pinned" : "by name"}`;

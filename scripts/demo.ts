@@ -6,18 +6,17 @@
  * file backend in a temporary directory. Without it, it drives the same program through
  * Pulumi's own dynamic-provider host, exactly as the tests do, and says so.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from "../provider/emulator/emulator";
 import type { DataAction } from "../provider/shared/types";
-import { inPool, preview, up, type ResourceState } from "../test/helpers/engine";
-import { makeProgramDir, ProviderHost, REPO_ROOT } from "../test/helpers/host";
-import { runProgram } from "../test/helpers/program";
+import { REPO_ROOT } from "../test/helpers/host";
+import { Stack } from "../test/helpers/stack";
 
 const GITOPS = path.join(REPO_ROOT, "examples", "gitops");
+const PROGRAM = path.join(GITOPS, "index.ts");
 const PARALLEL = 10; // operations at once, like `pulumi up --parallel 10`
 // Signs the demo's webhook deliveries; the emulator's receiver verifies them. Never printed.
 const WEBHOOK_SECRET = "demo-only-webhook-secret";
@@ -74,53 +73,55 @@ function runWithCli(emulator: Emulator): void {
   }
 }
 
-/** No CLI: the same program and the same provider host, with this script as the engine. */
+/**
+ * No CLI: the same program through the same stack harness the tests use (test/helpers/stack.ts):
+ * the program runs under pulumi.runtime.setMocks and each registration goes to Pulumi's own
+ * dynamic-provider host in the engine's order, with state kept between commands.
+ */
 async function runWithHost(emulator: Emulator): Promise<void> {
   console.log("The Pulumi CLI is not on PATH: running WITHOUT the CLI.");
   console.log("The program runs under pulumi.runtime.setMocks; its resources go through Pulumi's own");
-  console.log("dynamic-provider host over gRPC (check, diff, create), as `pulumi up` would drive them.\n");
+  console.log("dynamic-provider host over gRPC (check, diff, create, ...), in the order `pulumi up` uses.\n");
 
-  // What `pulumi config set webhookUrl ...` does for the program (project "cxone-demo" under the mocks).
-  pulumi.runtime.setConfig("cxone-demo:webhookUrl", emulator.webhookUrl);
-  const registrations = await runProgram(() => require(path.join(GITOPS, "index.ts")).actions);
-  const program = makeProgramDir();
-  const host = await ProviderHost.start({ cwd: program.dir });
+  // What `pulumi config set webhookUrl ...` and `pulumi config set --secret cxone:webhookSecret ...` do.
+  const stack = await Stack.start(emulator, {
+    config: { webhookUrl: emulator.webhookUrl },
+    providerConfig: { "cxone:webhookSecret": WEBHOOK_SECRET },
+  });
   try {
-    await host.configure({
-      "cxone:baseUrl": emulator.url,
-      "cxone:clientId": EMULATOR_CLIENT_ID,
-      "cxone:clientSecret": EMULATOR_CLIENT_SECRET,
-      "cxone:webhookSecret": WEBHOOK_SECRET,
-    });
-    const byName = new Map([...emulator.store.values()].map((a: DataAction) => [a.name, a]));
-
+    const liveBefore = new Map([...emulator.store.values()].map((a: DataAction) => [a.name, a]));
     console.log("Preview (pulumi preview):");
-    for (const r of registrations) {
-      const step = await preview(host, r.name, r.inputs);
-      const old = byName.get(String(r.inputs.actionName))?.configuration.dateProcessing?.computedValue ?? "(none)";
-      console.log(`  + ${r.name}  ${step.kind}  ${r.inputs.actionName}`);
-      console.log(`      computedValue: ${old}  =>  ${step.inputs.computedValue}`);
+    const preview = await stack.preview(PROGRAM);
+    for (const step of preview.steps) {
+      const inputs = step.inputs ?? {};
+      const old = liveBefore.get(String(inputs.actionName))?.configuration.dateProcessing?.computedValue ?? "(none)";
+      console.log(`  ${step.op === "create" ? "+" : "~"} ${step.name}  ${step.op}  ${inputs.actionName}`);
+      console.log(`      computedValue: ${old}  =>  ${inputs.computedValue}`);
     }
 
     emulator.reset();
-    console.log(`\nApply (pulumi up --parallel ${PARALLEL}):`);
-    const states = await inPool(registrations, PARALLEL, async (r) => (await up(host, r.name, r.inputs)).state);
-    for (const state of states) {
-      console.log(`\n  ${state.name} (${state.id}) audit:`);
+    console.log("\nApply (pulumi up):");
+    const up = await stack.up(PROGRAM);
+    for (const step of up.steps) {
+      const state = stack.resource(step.name);
+      console.log(`\n  ${step.op} ${state.name} (${state.id}) audit:`);
       console.log(JSON.stringify(state.outputs.audit, null, 2).replace(/^/gm, "    "));
     }
     const api = emulator.requests.filter((r) => r.route !== "webhook");
-    console.log(`\n  CXone API requests: ${api.length} for ${states.length} resources (${api.map((r) => r.route).join(", ")})`);
+    console.log(`\n  CXone API requests: ${api.length} for ${up.steps.length} resources (${api.map((r) => r.route).join(", ")})`);
     const signed = emulator.deliveries.filter((d) => d.signatureValid === true).length;
     console.log(`  Webhook receiver: ${emulator.deliveries.length} deliveries, ${signed} with a valid signature`);
+    // The program's typed outputs, resolved as `pulumi stack output` shows them.
+    console.log(`\nStack outputs (pulumi stack output): ${Object.keys(up.outputs).join(", ")}`);
+    for (const step of up.steps) console.log(`  ${step.name}.computedValue = ${stack.resource(step.name).outputs.computedValue}`);
 
     emulator.reset();
-    const again = await inPool(registrations, PARALLEL, (r) => preview(host, r.name, r.inputs, states.find((s) => s.name === r.name) as ResourceState));
-    console.log(`\nSecond preview: ${again.filter((s) => s.kind === "same").length} of ${again.length} unchanged, ${emulator.requests.length} HTTP requests.`);
+    const again = await stack.up(PROGRAM);
+    const same = again.steps.filter((s) => s.op === "same").length;
+    console.log(`\nSecond up: ${same} of ${again.steps.length} unchanged, ${emulator.requests.length} HTTP requests.`);
     console.log("\nDone. This demo ran without the Pulumi CLI; install it to run `pulumi preview` / `pulumi up` for real.");
   } finally {
-    await host.close();
-    program.remove();
+    await stack.close();
   }
 }
 

@@ -25,4 +25,5 @@ const action = new CxoneDateAction("production-date-processor", {
 export const actionId = action.actionId;
 export const computedValue = action.computedValue;
 export const computedValueUtc = action.computedValueUtc;
+export const computedEpochMs = action.computedEpochMs;
 export const audit = action.audit;

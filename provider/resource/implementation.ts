@@ -5,9 +5,8 @@
  * so the HTTP client (token cache, limiter, breaker) is shared per tenant in client.ts.
  */
 import { accuracyValid, type AuditRecord } from "./audit";
-import { sharedClient, mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
+import { mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
 import { systemClock, systemSleep } from "../shared/clock";
-import { requireCredentials, resolveLogLevel, resolveSettings, type ConfigSource } from "../cxone/config";
 import { tzdbVersion } from "../dates/timezone";
 import { DEFAULTS } from "../shared/defaults";
 import { InputError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
@@ -15,32 +14,14 @@ import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckF
 import type { DataAction, DateProcessing, Tally } from "../shared/types";
 import { deliverWebhook, type WebhookResult } from "./webhook";
 import { requestId, traced } from "./hook-log";
-import { setLogLevel } from "../shared/log";
+import { claim } from "./claims";
+import { client, settings } from "./context";
+import { deleteAction } from "./delete";
+import { asAction, ownedOf, storedOwned, type OwnedState } from "./owned";
+
+export { configure } from "./context";
 
 type Props = Record<string, unknown>;
-
-/** The owned part of a Data Action as last applied or read; what `diff` compares against. */
-interface OwnedState {
-  dateProcessing: DateProcessing | null;
-  enabled: boolean;
-}
-
-/**
- * Stack config arrives here once per host. It is stored synchronously: the host may start a
- * create for the same provider text before this promise settles. Tokens are fetched lazily.
- */
-let configSource: ConfigSource | undefined;
-
-export async function configure(req: { config: ConfigSource }): Promise<void> {
-  configSource = req.config;
-  setLogLevel(resolveLogLevel(req.config));
-}
-
-function client(): CxoneClient {
-  const settings = resolveSettings(configSource);
-  const credentials = requireCredentials(settings);
-  return sharedClient({ baseUrl: settings.baseUrl, tokenUrl: settings.tokenUrl, ...credentials });
-}
 
 /** Only the keys that are inputs; state also holds outputs that the schema would reject. */
 function pickInputs(props: Props): Props {
@@ -64,37 +45,34 @@ function desiredFrom(news: Props) {
   return { value: result.value, computed: result.computed, owned: normalizeDesired(result.value, result.computed) };
 }
 
-function ownedOf(action: DataAction): OwnedState {
-  return { dateProcessing: action.configuration?.dateProcessing ?? null, enabled: action.enabled };
-}
-
-/** A stored owned state, or undefined when state from elsewhere holds something else there. */
-function storedOwned(value: unknown): OwnedState | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const { dateProcessing, enabled } = value as Record<string, unknown>;
-  const processingOk = dateProcessing === null || (typeof dateProcessing === "object" && !Array.isArray(dateProcessing));
-  return processingOk && typeof enabled === "boolean" ? (value as OwnedState) : undefined;
-}
-
-function asAction(id: string, owned: OwnedState): DataAction {
-  const configuration = owned.dateProcessing === null ? {} : { dateProcessing: owned.dateProcessing };
-  return { id, name: "", enabled: owned.enabled, configuration };
-}
-
 export async function check(_olds: Props, news: Props) {
   return checkInputs(news);
 }
 
 /** The inputs that are not CXone configuration but still change what an apply does. */
 function extras(value: DesiredInputs) {
-  return JSON.stringify([value.webhookUrl, value.webhookRequired, value.deleteBehavior, Object.entries(value.triggers).sort()]);
+  return JSON.stringify([value.actionName, value.webhookUrl, value.webhookRequired, value.deleteBehavior, Object.entries(value.triggers).sort()]);
 }
 
-export async function diff(_id: string, olds: Props, news: Props) {
-  const replaces: string[] = [];
-  if (news.actionName !== olds.actionName) replaces.push("actionName");
-  // A newly pinned id that names the action already managed is not a different action.
-  if (news.actionId !== undefined && news.actionId !== olds.actionId) replaces.push("actionId");
+/** null is unset, as in check: YAML writes `actionId:` with no value as null. */
+function given(value: unknown): unknown {
+  return value === null ? undefined : value;
+}
+
+/**
+ * Which inputs name a different action. A pinned id names the action by itself: with the same
+ * id pinned, a new actionName is a label (an update), never a replace, so a replace cannot land
+ * on the action it leaves. Unpinned, a new name may name another action, so it replaces.
+ */
+function replacedBy(id: string, olds: Props, news: Props): string[] {
+  const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
+  const pinned = given(news.actionId);
+  if (pinned !== undefined) return pinned === storedId ? [] : ["actionId"];
+  return news.actionName === olds.actionName ? [] : ["actionName"];
+}
+
+export async function diff(id: string, olds: Props, news: Props) {
+  const replaces = replacedBy(id, olds, news);
   const next = validateInputs(pickInputs(news));
   const previous = validateInputs(pickInputs(olds));
   const applied = storedOwned(olds.applied);
@@ -121,11 +99,14 @@ interface Applied {
 
 /** What one apply learned before it ended, so a failed write can still be recorded. */
 interface Seen {
+  requestId: string; // the audit's requestId, fixed when the apply starts
   original?: OwnedState;
 }
 
 /** Read-modify-write of one action; `current` is the entity the list already returned. */
 async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, seen: Seen, current?: DataAction): Promise<Applied> {
+  // Claimed before the write: from here on no delete in this deployment may undo it.
+  claim(id, seen.requestId);
   const result = await api.modify(
     id,
     (live) => {
@@ -142,12 +123,11 @@ async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateP
 
 async function notify(webhookUrl: string | null, requestId: string, payload: unknown): Promise<WebhookResult> {
   if (webhookUrl === null) return { delivered: false, status: null, attempts: 0, error: null };
-  const settings = resolveSettings(configSource);
   return deliverWebhook({
     url: webhookUrl,
     id: requestId,
     payload,
-    secret: settings.webhookSecret ?? undefined,
+    secret: settings().webhookSecret ?? undefined,
     attempts: DEFAULTS.webhookAttempts,
     timeoutMs: DEFAULTS.webhookTimeoutMs,
     backoffBaseMs: DEFAULTS.webhookBackoffBaseMs,
@@ -160,10 +140,10 @@ async function notify(webhookUrl: string | null, requestId: string, payload: unk
 type Desired = ReturnType<typeof desiredFrom>;
 
 /** The audit record's fields known before the webhook runs. */
-function auditBase(operation: "create" | "update", desired: Desired, actionId: string, tally: Tally, putSkipped: boolean, startedAt: number) {
+function auditBase(operation: "create" | "update", desired: Desired, actionId: string, seen: Seen, tally: Tally, putSkipped: boolean, startedAt: number) {
   const written = desired.owned.dateProcessing.computedValue;
   return {
-    requestId: requestId(),
+    requestId: seen.requestId,
     operation,
     appliedAt: new Date(systemClock.now()).toISOString(),
     actionId,
@@ -191,7 +171,7 @@ function outputsOf(news: Props, desired: Desired, actionId: string, applied: Own
  */
 function unconfirmed(error: UnconfirmedWriteError, operation: "create" | "update", news: Props, desired: Desired, actionId: string, seen: Seen, tally: Tally, startedAt: number): PartialApplyError {
   const audit: AuditRecord = {
-    ...auditBase(operation, desired, actionId, tally, false, startedAt),
+    ...auditBase(operation, desired, actionId, seen, tally, false, startedAt),
     webhook: { delivered: false, status: null, attempts: 0, error: "not sent: the write is unconfirmed" },
     status: "PARTIAL",
   };
@@ -211,9 +191,9 @@ function applier(api: CxoneClient, operation: "create" | "update", news: Props, 
 }
 
 /** Shared tail of create and update: webhook, audit record, outputs, partial failure. */
-async function finish(operation: "create" | "update", news: Props, desired: Desired, applied: Applied, tally: Tally, startedAt: number) {
+async function finish(operation: "create" | "update", news: Props, desired: Desired, applied: Applied, seen: Seen, tally: Tally, startedAt: number) {
   const actionId = applied.action.id;
-  const base = auditBase(operation, desired, actionId, tally, applied.putSkipped, startedAt);
+  const base = auditBase(operation, desired, actionId, seen, tally, applied.putSkipped, startedAt);
   const webhook = await notify(desired.value.webhookUrl, base.requestId, { type: "cxone.dateaction.applied", actionId, audit: base });
   const failedDelivery = desired.value.webhookUrl !== null && !webhook.delivered;
   const audit: AuditRecord = {
@@ -243,8 +223,9 @@ async function createHook(news: Props) {
   // Adopting by name is this resource's import: nothing is ever created in CXone.
   const listed = desired.value.actionId === null ? await api.findByName(desired.value.actionName, tally) : undefined;
   const id = desired.value.actionId ?? (listed as DataAction).id;
-  const applied = await applier(api, "create", news, desired, tally, {}, startedAt)(id, listed);
-  const outs = await finish("create", news, desired, applied, tally, startedAt);
+  const seen: Seen = { requestId: requestId() };
+  const applied = await applier(api, "create", news, desired, tally, seen, startedAt)(id, listed);
+  const outs = await finish("create", news, desired, applied, seen, tally, startedAt);
   return { id: applied.action.id, outs };
 }
 
@@ -256,7 +237,7 @@ async function updateHook(id: string, olds: Props, news: Props) {
   // The action id of record is the output: an action re-resolved after a 404 keeps the resource's id.
   const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
   // `restore` puts back what was live before the FIRST apply, kept in state since then.
-  const seen: Seen = { original: storedOwned(olds.original) };
+  const seen: Seen = { requestId: requestId(), original: storedOwned(olds.original) };
   const apply = applier(api, "update", news, desired, tally, seen, startedAt);
   let applied: Applied;
   try {
@@ -268,7 +249,7 @@ async function updateHook(id: string, olds: Props, news: Props) {
     seen.original = undefined;
     applied = await apply(listed.id, listed);
   }
-  return { outs: await finish("update", news, desired, applied, tally, startedAt) };
+  return { outs: await finish("update", news, desired, applied, seen, tally, startedAt) };
 }
 
 async function readHook(id: string, props: Props) {
@@ -286,47 +267,9 @@ async function readHook(id: string, props: Props) {
   return { id, props: { ...outputs, actionId: live.id, applied: ownedOf(live) } };
 }
 
-async function deleteHook(id: string, props: Props) {
-  const inputs = validateInputs(pickInputs(props));
-  const behavior = inputs.ok === true ? inputs.value.deleteBehavior : "retain";
-  if (behavior === "retain") return;
-  const storedId = typeof props.actionId === "string" ? props.actionId : id;
-  const applied = storedOwned(props.applied);
-  const original = storedOwned(props.original);
-  const tally: Tally = { httpRequests: 0, retries: 0 };
-  let drifted = false;
-  try {
-    await client().modify(
-      storedId,
-      (live) => {
-        if (behavior === "disable") return live.enabled ? { ...live, enabled: false } : null;
-        // Put back what was there only if nobody changed the action since we applied it.
-        if (applied === undefined || original === undefined || !ownedEquals(live, applied)) {
-          drifted = true;
-          return null;
-        }
-        const { dateProcessing: _ours, ...others } = live.configuration;
-        const configuration = original.dateProcessing === null ? others : { ...others, dateProcessing: original.dateProcessing };
-        return { ...live, configuration };
-      },
-      tally,
-    );
-  } catch (error) {
-    // Already gone: there is nothing left to restore or disable.
-    if (error instanceof NotFoundError && error.status === 404) return;
-    throw error;
-  }
-  if (drifted) {
-    console.warn(
-      `warning: ${storedId}: the live dateProcessing differs from what this resource applied, so deleteBehavior ` +
-        "'restore' left it as it is (retained). Restore it by hand if needed.",
-    );
-  }
-}
-
 // The hooks that touch CXone: one request id per call, in their log lines and in what they throw.
 export const create = traced("create", createHook, (news) => ({ action: news.actionName }));
 export const update = traced("update", updateHook, (id, _olds, news) => ({ id, action: news.actionName }));
 export const read = traced("read", readHook, (id, props) => ({ id, action: props.actionName }));
-const deleteAction = traced("delete", deleteHook, (id, props) => ({ id, action: props.actionName }));
-export { deleteAction as delete };
+const deleteTraced = traced("delete", deleteAction, (id, props) => ({ id, action: props.actionName }));
+export { deleteTraced as delete };

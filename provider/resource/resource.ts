@@ -51,16 +51,17 @@ const serializedProvider: pulumi.dynamic.ResourceProvider = {
  * Creating it adopts the action named `actionName`; nothing is created in CXone.
  */
 export class CxoneDateAction extends pulumi.dynamic.Resource {
-  // `declare`: ES2022 class fields would reset the Outputs the SDK constructor set to undefined.
-  declare readonly actionName: pulumi.Output<string>;
-  declare readonly actionId: pulumi.Output<string>;
-  declare readonly sourceTimestamp: pulumi.Output<string>;
-  declare readonly targetTimezone: pulumi.Output<string>;
-  declare readonly operation: pulumi.Output<string>;
-  declare readonly computedValue: pulumi.Output<string>;
-  declare readonly computedValueUtc: pulumi.Output<string>;
-  declare readonly computedEpochMs: pulumi.Output<number>;
-  declare readonly audit: pulumi.Output<CxoneDateActionAudit>;
+  // `declare`, not a field: with target ES2022 a class field is defined after super() returns
+  // and would overwrite the Output the SDK constructor just set with undefined.
+  declare public readonly actionName: pulumi.Output<string>;
+  declare public readonly actionId: pulumi.Output<string>;
+  declare public readonly sourceTimestamp: pulumi.Output<string>;
+  declare public readonly targetTimezone: pulumi.Output<string>;
+  declare public readonly operation: pulumi.Output<string>;
+  declare public readonly computedValue: pulumi.Output<string>;
+  declare public readonly computedValueUtc: pulumi.Output<string>;
+  declare public readonly computedEpochMs: pulumi.Output<number>;
+  declare public readonly audit: pulumi.Output<CxoneDateActionAudit>;
 
   constructor(name: string, args: CxoneDateActionArgs, opts?: pulumi.CustomResourceOptions) {
     super(

@@ -151,7 +151,12 @@ export class ProviderHost {
     };
   }
 
-  async diff(name: string, id: string, olds: Props, news: Props): Promise<{ changes: "none" | "some" | "unknown"; replaces: string[] }> {
+  async diff(
+    name: string,
+    id: string,
+    olds: Props,
+    news: Props,
+  ): Promise<{ changes: "none" | "some" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean }> {
     const request = new provproto.DiffRequest();
     request.setUrn(this.urn(name));
     request.setId(id);
@@ -160,7 +165,7 @@ export class ProviderHost {
     const response: any = await this.call("diff", request);
     const kinds = provproto.DiffResponse.DiffChanges;
     const changes = response.getChanges() === kinds.DIFF_SOME ? "some" : response.getChanges() === kinds.DIFF_NONE ? "none" : "unknown";
-    return { changes, replaces: response.getReplacesList() };
+    return { changes, replaces: response.getReplacesList(), deleteBeforeReplace: response.getDeletebeforereplace() };
   }
 
   async create(name: string, properties: Props): Promise<{ id: string; props: Props }> {

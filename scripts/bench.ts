@@ -83,7 +83,9 @@ type Throttle = { ratePerSecond: number; burst: number };
 function distFingerprint(): string {
   const dir = path.join(REPO_ROOT, "dist", "provider");
   const hash = createHash("sha256");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) hash.update(file).update(readFileSync(path.join(dir, file)));
+  // Every compiled file, in the folders too (provider/cxone/limiter.js is one of them).
+  const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".js")).sort();
+  for (const file of files) hash.update(file).update(readFileSync(path.join(dir, file)));
   return hash.digest("hex").slice(0, 12);
 }
 

@@ -2,10 +2,10 @@
  * One deployment as `npm run bench` measures it: a fresh emulator seeded with one Data Action
  * per resource, ONE dynamic-provider host (as Pulumi runs one per deployment) configured with
  * the emulator's URL and client credentials, and the engine's step logic driven `parallel`
- * resources at once (like `pulumi up --parallel`) through five phases:
+ * resources at once (like `pulumi up --parallel`) through six phases:
  *
  *   preview of a new stack -> first apply (timed) -> apply with no change -> refresh ->
- *   preview after the refresh.
+ *   preview after the refresh -> update (the edited program: every resource changes).
  *
  * It returns the emulator's request log of each phase, the stack state, and the host's peak memory.
  */
@@ -33,6 +33,7 @@ export interface DeploymentResult {
   noChange: PhaseResult;
   refresh: PhaseResult;
   previewAfter: PhaseResult;
+  update: PhaseResult; // the edited program applied: every resource updates
   tokenRequests: number; // token requests answered 200 over the whole deployment
   stateBytes: number[]; // per resource: UTF-8 bytes of JSON {inputs, outputs} after the refresh
   stateProviderBytes: number[]; // per resource: the part of stateBytes that is `__provider` (JSON-escaped, both copies)
@@ -132,6 +133,7 @@ async function phase<T, R>(
 
 export interface DeploymentOptions {
   registrations: readonly Registration[];
+  edited: readonly Registration[]; // the same resources, every input edited so each one updates
   seed: DataAction[];
   throttle: ThrottleSpec;
   parallel: number;
@@ -141,7 +143,7 @@ export interface DeploymentOptions {
  * A fresh program directory and ONE host process, configured with the emulator's URL and
  * client credentials as stack config, for the duration of `use`; then closed and removed.
  */
-async function withHost<T>(emulator: Emulator, use: (host: ProviderHost) => Promise<T>): Promise<T> {
+export async function withHost<T>(emulator: Emulator, use: (host: ProviderHost) => Promise<T>): Promise<T> {
   const program = makeProgramDir();
   let host: ProviderHost | undefined;
   try {
@@ -186,6 +188,7 @@ export async function runDeployment(options: DeploymentOptions): Promise<Deploym
         return state ? [{ registration: a.registration, state }] : [];
       });
       const previewAfter = await phase(ctx, after, (a) => preview(h, a.registration.name, a.registration.inputs, a.state), (s) => s.kind);
+      const update = await phase(ctx, after, (a) => up(h, a.registration.name, options.edited[registrations.indexOf(a.registration)].inputs, a.state), (s) => s.step);
 
       const states = after.map((a) => a.state);
       return {
@@ -194,6 +197,7 @@ export async function runDeployment(options: DeploymentOptions): Promise<Deploym
         noChange: noChange.result,
         refresh: refreshed.result,
         previewAfter: previewAfter.result,
+        update: update.result,
         tokenRequests: log.filter((r) => r.route === "token" && r.status === 200).length,
         // What the engine keeps per resource: its inputs and its outputs, `__provider` in both.
         stateBytes: states.map(stateBytesOf),

@@ -43,21 +43,24 @@ export function seedActions(count: number): DataAction[] {
   }));
 }
 
-/** The declaration of resource i: a distinct offset each (i + 1 minutes), so values differ. */
-export function declarationArgs(i: number) {
+/**
+ * The declaration of resource i: a distinct offset each (i + 1 minutes), so values differ. The
+ * edited program (`edited`) moves every offset by a day, so each resource updates.
+ */
+export function declarationArgs(i: number, edited = false) {
   return {
     actionName: actionName(i),
     sourceTimestamp: SOURCE_TIMESTAMP,
     targetTimezone: ZONES[i % ZONES.length],
     operation: "ADD_OFFSET" as const,
-    offsetMinutes: i + 1,
+    offsetMinutes: i + 1 + (edited ? 24 * 60 : 0),
     deleteBehavior: "restore" as const,
   };
 }
 
 /** The program: `count` resources, declared through the compiled package as a user's program does. */
-export function declareResources(pkg: Package, count: number): pulumi.CustomResource[] {
-  return Array.from({ length: count }, (_, i) => new pkg.CxoneDateAction(resourceName(i), declarationArgs(i)));
+export function declareResources(pkg: Package, count: number, edited = false): pulumi.CustomResource[] {
+  return Array.from({ length: count }, (_, i) => new pkg.CxoneDateAction(resourceName(i), declarationArgs(i, edited)));
 }
 
 /** Resource 0 as a user with a scheduler would declare it: notified at `webhookUrl` after each apply. */

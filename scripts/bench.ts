@@ -15,15 +15,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { startEmulator } from "../provider/emulator/emulator";
 import { REPO_ROOT } from "../test/helpers/host";
 import { compiledPackage, runProgram } from "../test/helpers/program";
-import { runBaseline, type BaselineResult } from "./bench-baseline";
 import { measureCompute, type ComputeFigures } from "./bench-compute";
-import { liveHostPids, runDeployment, stateBytesOfOne, type DeploymentResult, type PhaseResult } from "./bench-deployment";
-import { declareResources, declareWithWebhook, desiredDateProcessing, resourceName, seedActions } from "./bench-fixtures";
+import { liveHostPids, stateBytesOfOne, type DeploymentResult, type PhaseResult } from "./bench-deployment";
+import { declarationArgs, declareResources, declareWithWebhook, desiredDateProcessing, resourceName, seedActions } from "./bench-fixtures";
 import { acceptedApiRequests, chargedRequests, firstThrottleMs, logFigures, silences, throttleFloorMs, timeline } from "./bench-log";
 import { NONE, cell, misses, renderTable, type Cell, type Row } from "./bench-table";
+import { NEIGHBOURS, neighbourReport, runNeighbourScenarios, runSweep, sweepBursts, sweepReport, type BaselineRun } from "./bench-sweep";
 
 const TARGETS = {
   firstApplyRequestsPerResource: 2, // list + PUT (the list answer saves the GET)
@@ -35,10 +34,10 @@ const TARGETS = {
   computeCallsPerS: 50_000, // computeDateManipulation calls per CPU-second
 };
 const LARGE_FACTOR = 4; // the second deployment has 4N resources, on a fresh host
-const WATCHDOG_MIN_MS = 10 * 60_000; // the whole run at least; at the defaults it takes about 1.5 minutes
-// Accepted requests of the whole run per resource: first applies (2 each) and refreshes (1 each)
-// at N and 4N, and the original design's 2 each at N.
-const REQUESTS_PER_N = 2 + 1 + 2 + LARGE_FACTOR * (2 + 1);
+const WATCHDOG_MIN_MS = 30 * 60_000; // the whole run at least; at the defaults it takes about 10 minutes
+// Accepted requests of the whole run per resource, for each of the four bursts: first applies
+// (2 each), refreshes (1) and updates (2) at N and 4N, and the original design's 2 each at N.
+const REQUESTS_PER_N = 4 * (5 + 2 + LARGE_FACTOR * 5);
 
 interface Args {
   resources: number;
@@ -84,7 +83,9 @@ type Throttle = { ratePerSecond: number; burst: number };
 function distFingerprint(): string {
   const dir = path.join(REPO_ROOT, "dist", "provider");
   const hash = createHash("sha256");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) hash.update(file).update(readFileSync(path.join(dir, file)));
+  // Every compiled file, in the folders too (provider/cxone/limiter.js is one of them).
+  const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".js")).sort();
+  for (const file of files) hash.update(file).update(readFileSync(path.join(dir, file)));
   return hash.digest("hex").slice(0, 12);
 }
 
@@ -93,6 +94,17 @@ const fixed = (n: number, digits = 2) => n.toFixed(digits);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (k: number | null) => (k === null ? "n/a" : `${(k / 1024).toFixed(1)} MiB`);
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** The program's registrations of `count` resources, in resource order (mocks settle in any order). */
+async function declared(pkg: ReturnType<typeof compiledPackage>, count: number, edited: boolean) {
+  const registered = (await runProgram(() => declareResources(pkg, count, edited))).filter((r) => r.type.endsWith("CxoneDateAction"));
+  const byName = new Map(registered.map((r) => [r.name, r]));
+  return Array.from({ length: count }, (_, i) => {
+    const r = byName.get(resourceName(i));
+    if (r === undefined) throw new Error(`the program did not register ${resourceName(i)}`);
+    return r;
+  });
+}
 
 /** Requests per resource in a phase that should make none: every request counts, 429s included. */
 function noRequests(p: PhaseResult): Cell {
@@ -151,7 +163,7 @@ interface Run {
   webhookStateBytes: number; // resource 0 declared with a webhookUrl, applied alone
   main: DeploymentResult;
   large: DeploymentResult;
-  baseline: BaselineResult & { records: PhaseResult["records"]; tokenRequests: number };
+  baseline: BaselineRun;
 }
 
 function rows(run: Run): Row[] {
@@ -198,6 +210,13 @@ function rows(run: Run): Row[] {
       baseline: NONE,
     },
     { figure: "preview after refresh (check+diff): requests/resource", target: "0", main: noRequests(main.previewAfter), large: noRequests(large.previewAfter), baseline: NONE },
+    {
+      figure: "update (edited program): accepted API requests/resource",
+      target: `<= ${TARGETS.firstApplyRequestsPerResource}`,
+      main: perResource(main.update.records, main.update.resources, TARGETS.firstApplyRequestsPerResource),
+      large: perResource(large.update.records, large.update.resources, TARGETS.firstApplyRequestsPerResource),
+      baseline: NONE,
+    },
     {
       figure: "state bytes/resource (inputs+outputs, __provider incl.)",
       target: `<= ${TARGETS.stateBytes} B (6 KiB)`,
@@ -281,6 +300,7 @@ function report(run: Run): void {
       ["no-change apply", d.noChange],
       ["refresh", d.refresh],
       ["preview after refresh", d.previewAfter],
+      ["update", d.update],
     ];
     console.log(`  ${label}:`);
     for (const [name, p] of phases) {
@@ -331,6 +351,7 @@ async function main(): Promise<void> {
   startWatchdog(args);
   const N = args.resources;
   // Passed to the emulator explicitly, so the floor is computed with the very burst it applies.
+  // The main table is of this burst; the sweep covers R/10 to R besides.
   const throttle = { ratePerSecond: args.rate, burst: args.burst };
   const cpus = os.cpus();
   console.log(`Machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}`);
@@ -347,33 +368,33 @@ async function main(): Promise<void> {
   progress("computeDateManipulation throughput (about 3 s)");
   const compute = measureCompute(pkg.computeDateManipulation);
 
-  progress(`running the program under setMocks: ${LARGE_FACTOR * N} CxoneDateAction registrations`);
-  const registered = (await runProgram(() => declareResources(pkg, LARGE_FACTOR * N))).filter((r) => r.type.endsWith("CxoneDateAction"));
-  // Mocked registrations settle in any order; resource i must manage action i.
-  const byName = new Map(registered.map((r) => [r.name, r]));
-  const registrations = Array.from({ length: LARGE_FACTOR * N }, (_, i) => {
-    const r = byName.get(resourceName(i));
-    if (r === undefined) throw new Error(`the program did not register ${resourceName(i)}`);
-    return r;
-  });
+  progress(`running the program under setMocks: ${LARGE_FACTOR * N} CxoneDateAction registrations, then the edited program`);
+  const registrations = await declared(pkg, LARGE_FACTOR * N, false);
+  const edited = await declared(pkg, LARGE_FACTOR * N, true);
   const providerBytes = Buffer.byteLength(String(registrations[0].inputs.__provider));
+  const baselineItem = (i: number) => ({ actionName: declarationArgs(i).actionName, dateProcessing: desiredDateProcessing(pkg, i) });
 
-  progress(`deployment of N=${N} on one host (first apply about ${Math.ceil((2 * N) / args.rate)} s at the throttle)`);
-  const mainRun = await runDeployment({ registrations: registrations.slice(0, N), seed: seedActions(N), throttle, parallel: args.parallel });
+  // The sweep: every burst from R/10 to R (and --burst), N and 4N, the original design at N.
+  const bursts = sweepBursts(args.rate, args.burst);
+  const sweep = await runSweep(
+    {
+      rate: args.rate,
+      parallel: args.parallel,
+      resources: N,
+      factor: LARGE_FACTOR,
+      registrations,
+      edited,
+      seed: seedActions,
+      baselineItems: Array.from({ length: N }, (_, i) => baselineItem(i)),
+      progress,
+    },
+    bursts,
+  );
+  const chosen = sweep.find((e) => e.throttle.burst === args.burst) ?? sweep[sweep.length - 1];
+  const { main: mainRun, large, baseline } = chosen;
 
-  progress(`the original design's client, N=${N}, on a fresh emulator with the same throttle`);
-  const emulator = await startEmulator({ seed: seedActions(N), throttle });
-  let baseline: Run["baseline"];
-  try {
-    const items = Array.from({ length: N }, (_, i) => ({ actionName: registrations[i].inputs.actionName as string, dateProcessing: desiredDateProcessing(pkg, i) }));
-    const result = await runBaseline(emulator.url, emulator.tokenUrl, items, args.parallel);
-    baseline = { ...result, records: [...emulator.requests], tokenRequests: emulator.requests.filter((r) => r.route === "token" && r.status === 200).length };
-  } finally {
-    await emulator.close();
-  }
-
-  progress(`deployment of 4N=${LARGE_FACTOR * N} on a fresh host (first apply about ${Math.ceil((2 * LARGE_FACTOR * N) / args.rate)} s)`);
-  const large = await runDeployment({ registrations, seed: seedActions(LARGE_FACTOR * N), throttle, parallel: args.parallel });
+  const neighbourCount = Math.max(...NEIGHBOURS.hostCounts) * NEIGHBOURS.perHost;
+  const neighbours = await runNeighbourScenarios(await declared(pkg, neighbourCount, false), seedActions, baselineItem, args.parallel, progress);
 
   progress("state of one resource declared with a webhookUrl");
   const webhookStateBytes = await stateBytesOfOne(seedActions(1), async (webhookUrl) => {
@@ -382,6 +403,18 @@ async function main(): Promise<void> {
   });
 
   report({ args, throttle, compute, providerBytes, webhookStateBytes, main: mainRun, large, baseline });
+  for (const [title, part] of [
+    [`Throttle sweep: rate ${args.rate}/s, server burst from R/10 to R; each phase's wall time / its floor (share of requests answered 429); targets <= 1.15 and <= 5%, no failure:`, sweepReport(sweep, N, LARGE_FACTOR)],
+    ["", neighbourReport(neighbours)],
+  ] as const) {
+    console.log("");
+    if (title !== "") console.log(title);
+    if (title !== "") console.log("");
+    for (const line of part.text) console.log(line);
+    console.log("");
+    console.log(`Targets: ${part.passed} PASS, ${part.missed.length} MISS`);
+    for (const m of part.missed) console.log(`  MISS: ${m}`);
+  }
   console.log(`Load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   // Each host loads dist/ when it starts; a rebuild meanwhile means the figures mix two builds.
   const after = distFingerprint();

@@ -100,7 +100,11 @@ export class CxoneClient {
       maxConcurrency: this.settings.maxConcurrency,
       rateFloorPerS: this.settings.rateFloorPerS,
       decrease: this.settings.rateDecrease,
-      increasePerS: this.settings.rateIncreasePerS,
+      initialRatePerS: this.settings.rateInitialPerS,
+      initialBurst: this.settings.rateInitialBurst,
+      slowStartDoublingMs: this.settings.rateSlowStartDoublingMs,
+      cubic: this.settings.rateCubicPerS3,
+      cubicMin: this.settings.rateCubicMinPerS3,
       windowMs: this.settings.rateWindowMs,
       pauseMs: this.settings.throttlePauseMs,
       maxPauseMs: this.settings.retryAfterMaxMs,
@@ -240,7 +244,7 @@ export class CxoneClient {
     const state: CallState = { attempts: 0, startedAt: this.clock.now() };
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let token = await this.#tokens.token();
-    let answer = await this.retrying(method, path, state, tally, () => this.apiAttempt(method, path, token, payload, tally));
+    let answer = await this.retrying(method, path, state, tally, () => this.apiAttempt(method, path, token, payload, tally, state));
     if (answer.status !== 401) return answer;
     // The token expired or was revoked: renew it once and repeat the call once.
     this.#tokens.invalidate(token);
@@ -248,7 +252,7 @@ export class CxoneClient {
     tally.retries++;
     this.log(`CXone ${method} ${path}: 401, renewing the access token and repeating the call once`);
     token = await this.#tokens.token();
-    answer = await this.retrying(method, path, state, tally, () => this.apiAttempt(method, path, token, payload, tally));
+    answer = await this.retrying(method, path, state, tally, () => this.apiAttempt(method, path, token, payload, tally, state));
     if (answer.status !== 401) return answer;
     throw new AuthenticationError(
       `CXone answered 401 to ${method} ${path} even with a newly issued access token. ` +
@@ -257,25 +261,31 @@ export class CxoneClient {
     );
   }
 
-  private async apiAttempt(method: Method, path: string, token: string, payload: string | undefined, tally: Tally): Promise<Attempt> {
+  private async apiAttempt(method: Method, path: string, token: string, payload: string | undefined, tally: Tally, state: CallState): Promise<Attempt> {
     const permit = await limiterWait(this.limiter.acquire(), this.clock);
     tally.httpRequests++;
     let outcome: "ok" | "throttled" | "failed" = "failed";
-    let retryAfterMs: number | undefined;
+    let waitMs: number | null | undefined;
     try {
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
       if (payload !== undefined) headers["content-type"] = "application/json";
       const attempt = await this.send(method, `${this.baseUrl}${path}`, headers, payload);
       if (attempt.kind === "answer" && attempt.status === 429) {
         outcome = "throttled";
-        // The limiter pauses every caller of this tenant for as long as the server asked.
-        retryAfterMs = parseRetryAfter(header(attempt.headers, "retry-after"), this.clock.now());
+        // The limiter holds the tenant only for a Retry-After this call will wait for too: the
+        // same decision retrying() takes next (a Retry-After decision draws no random number).
+        const retryAfter = header(attempt.headers, "retry-after");
+        const now = this.clock.now();
+        if (parseRetryAfter(retryAfter, now) !== undefined) {
+          const decision = decideRetry({ method, status: 429, retryAfter }, { attempt: state.attempts + 1, elapsedMs: now - state.startedAt, now }, this.policy, () => 0);
+          waitMs = decision.retry ? decision.delayMs : null;
+        }
       } else if (attempt.kind === "answer" && !TRANSIENT_STATUSES.has(attempt.status)) {
         outcome = "ok";
       }
       return attempt;
     } finally {
-      permit.release(outcome, retryAfterMs);
+      permit.release(outcome, waitMs);
     }
   }
 

@@ -1,112 +1,152 @@
 /**
  * A per-tenant adaptive limiter, shared by every call to one tenant in one process.
  *
- * The server is taken to be a token bucket: a burst B it accepts at once, refilled at a rate R.
- * A 429 means the bucket was empty when the rejected request arrived.
+ * The server is taken to be a token bucket: a burst B it accepts at once, refilled at a rate R,
+ * both unknown and shared with whatever else uses the tenant (other stacks, other pipelines).
+ * A 429 means the bucket was empty when the rejected request arrived. The limiter paces grants
+ * like a token bucket of its own (a rate r and a credit of at most `burst` requests at once) and
+ * learns r the way TCP CUBIC learns a window, in pressed time (see below):
  *
- * It starts unpaced, so the first burst goes out as fast as the server's burst allows. A 429
- * starts an "episode": every caller pauses until its Retry-After time (all 429s of requests
- * sent before the episode began belong to it and only extend the pause). When the pause ends,
- * the limiter judges the episode with what came back meanwhile:
+ * - Slow start: r begins at `initialRatePerS` and doubles every `slowStartDoublingMs` until the
+ *   first 429, so an unknown R is found in a few hundred ms without sending a storm at once.
+ * - A 429 is a throttle event. The rate it was sent at, and what the server accepted over the
+ *   last half window, are upper bounds on R; what it accepted since the previous event (the
+ *   bucket was empty at both) is a lower bound. From them comes `wMax`, the rate the server was
+ *   seen to take (see throttleEvent), and r drops to `decrease` x wMax. 429s of requests granted
+ *   before that drop belong to the same event and lower nothing further.
+ * - After it, r grows as W(t) = wMax (1 + c (t - K)^3), K chosen so W(0) = decrease x wMax:
+ *   concave back to wMax within K, a plateau around it, then convex growth past it (a probe).
+ *   No estimate sticks at a floor: every event is followed by growth, relative to wMax, so a
+ *   host squeezed to a small share finds the capacity a neighbour freed within seconds. Each
+ *   probe that found no more than the last halves c (down to `cubicMin`): a steady server then
+ *   costs a 429 every few seconds, and every 429 costs its own call a whole-second Retry-After.
+ *   Finding more, or being squeezed below 80% of the highest rate measured, restores c.
+ * - t is pressed time: per grant, the time since the previous one, at most one pacing interval.
+ *   It stops while the tenant is idle (a rate grown over an idle minute would only meet a storm
+ *   of 429s afterwards), and an idle spell restarts a probe from wMax.
+ * - The credit models the server's bucket: after an idle spell the server's burst is available
+ *   again and is spent at once, capped by the burst learned from a stretch that started from a
+ *   full bucket (what it accepted less R x its length). A 429 on a request sent out of that
+ *   stored credit lowers the burst, not the rate.
  *
- * - Most requests sent together with the first rejected one were accepted: the server was not
- *   out of capacity (an injected fault, a hiccup), so the pacing stays as it was.
- * - Otherwise it was a throttle. The first one (unpaced) can only tell B + R x busy time, so it
- *   guesses R as if B were one window of R, takes what was accepted less that refill as B,
- *   and lets the guess grow by `probeIncreasePerS` a second until a 429 while paced.
- * - A 429 while paced measures R: since the stretch began (the pause ended) the server
- *   accepted what it refilled during the pause, at most B, plus R per second of the stretch.
- *   That rate is then held, not grown: growing past it would only buy another episode, and
- *   each episode pauses everyone for at least a whole second of Retry-After.
+ * A 429 does not stop the tenant for its Retry-After: a token bucket answers "Retry-After: 1"
+ * (whole seconds, rounded up) when its next token is 1/R away, and stopping every caller for it
+ * would waste up to a second of R each time. The rejected call waits what the server told it
+ * (client.ts); the tenant slows down. Only a wait longer than one pacing interval at the floor
+ * rate says even the slowest pacing would be refused; then everyone holds for it, but only if
+ * the call will wait for it too (the client passes the wait its retry decision took, nothing
+ * when the call gives up), so the tenant never stalls for a pause nobody waits for. A 429 with
+ * no Retry-After holds everyone for `pauseMs`.
  *
- * Pacing works like a token bucket that holds at most the server's burst and refills at the
- * rate, also during a pause, so what the server refilled while everyone waited is spent at once
- * afterwards but never more than the server was seen to accept at once. The rate never goes
- * below `rateFloorPerS`.
- *
- * Waiting is FIFO and bounded: a caller waits at most for the current pause (at most
+ * Waiting is FIFO and bounded: a caller waits at most for the current hold (at most
  * `maxPauseMs`) plus one pacing interval (at most 1/rateFloorPerS s) per caller ahead of it,
- * and the queue only holds the tenant's concurrent callers. The limiter does not reject:
- * the client's call budget bounds a call's total time, and it checks that budget between
- * attempts, so a long wait here ends that call with a TransientError at its next decision.
+ * and the queue only holds the tenant's concurrent callers. The limiter does not reject: the
+ * client's call budget bounds a call's total time.
  */
 import { DEFAULTS } from "../shared/defaults";
 import type { Clock, Sleep } from "../shared/types";
 
+export type Outcome = "ok" | "throttled" | "failed";
+
 export interface Permit {
-  /** Call once when the attempt has an outcome; later calls are ignored. */
-  release(outcome: "ok" | "throttled" | "failed", retryAfterMs?: number): void;
+  /**
+   * Call once when the attempt has an outcome; later calls are ignored. For a 429, `waitMs` is
+   * the wait the call will honour before retrying (its Retry-After), undefined when the server
+   * named none, and null when the call will not wait (it gives up).
+   */
+  release(outcome: Outcome, waitMs?: number | null): void;
 }
 
 export interface LimiterOptions {
   maxConcurrency: number; // requests in flight at most
   rateFloorPerS: number; // requests/s the pacing never goes below
-  decrease: number; // multiplier: a measured rate is lowered by at most this much per episode
-  increasePerS: number; // fraction of a lowered rate regained per second without a 429, up to the measured rate
+  decrease: number; // multiplier: the rate after a throttle event, of wMax
   clock: Clock;
   sleep: Sleep;
-  probeIncreasePerS?: number; // fraction per second a guessed rate grows until a paced 429 measures it (DEFAULTS.rateProbeIncreasePerS)
-  windowMs?: number; // ms: the first 429 guesses the burst as one window of the rate; an idle window ends a busy period (DEFAULTS.rateWindowMs)
-  pauseMs?: number; // ms everyone pauses after a 429 without Retry-After (DEFAULTS.throttlePauseMs)
-  maxPauseMs?: number; // ms, longest pause one 429 may impose on everyone (DEFAULTS.retryAfterMaxMs)
+  initialRatePerS?: number; // requests/s paced at the start (DEFAULTS.rateInitialPerS)
+  initialBurst?: number; // requests sent at once at the start (DEFAULTS.rateInitialBurst)
+  slowStartDoublingMs?: number; // ms of pressed time per doubling until the first 429 (DEFAULTS.rateSlowStartDoublingMs)
+  cubic?: number; // per s^3: growth coefficient c, a fraction of wMax (DEFAULTS.rateCubicPerS3)
+  cubicMin?: number; // per s^3: the least c, after probes past a steady rate kept finding nothing (DEFAULTS.rateCubicMinPerS3)
+  windowMs?: number; // ms: an idle spell this long ends a stretch; shortest span a rate is measured over (DEFAULTS.rateWindowMs)
+  pauseMs?: number; // ms everyone holds after a 429 that names no Retry-After (DEFAULTS.throttlePauseMs)
+  maxPauseMs?: number; // ms, longest hold one 429 may impose on everyone (DEFAULTS.retryAfterMaxMs)
 }
 
 export interface LimiterSnapshot {
-  ratePerS: number | null; // null: unpaced
-  burst: number | null; // requests the pacing sends at once at most (the server's burst as seen); null before the first throttle
-  measured: boolean; // the rate was measured by a 429 while paced, not guessed
+  ratePerS: number; // the pacing rate now
+  wMax: number | null; // the rate of the last throttle event; null: still in slow start
+  burst: number; // requests the pacing sends at once at most
   inFlight: number;
   queued: number;
-  pausedUntil: number; // ms since the epoch; in the past when not paused
-  throttledEpisodes: number; // episodes judged to be throttling
+  pausedUntil: number; // ms since the epoch; in the past when not holding
+  throttleEvents: number; // throttle events that lowered the rate
 }
 
-/** One 429 episode, judged when its pause ends. */
-interface Episode {
-  startedAt: number; // ms since the epoch: the first 429 came back
-  firstRejectedGrant: number; // when the first rejected request was sent: the server's bucket was empty then
-  rejected: number; // 429s of requests sent before startedAt
-  acceptedAlongside: number; // accepted requests sent from firstRejectedGrant to startedAt, answered before or after it
-  accepted: number; // accepted requests of the stretch, sent up to firstRejectedGrant
-  stretchSince: number; // when the stretch began
-  rateAtStart: number | null; // the pacing rate when it began
+/** Where the permit was granted: what its answer is judged against. */
+interface Grant {
+  at: number; // ms since the epoch
+  seq: number; // grant sequence number
+  rate: number; // requests/s the pacing was at
+  fromStoredCredit: number | null; // its place in the burst sent out of credit stored over an idle spell; null: paced
 }
 
 export class AdaptiveLimiter {
+  private readonly initialRate: number;
+  private readonly doublingMs: number;
+  private readonly cubic: number;
+  private readonly cubicMin: number;
   private readonly windowMs: number;
   private readonly pauseMs: number;
   private readonly maxPauseMs: number;
-  private readonly probeIncreasePerS: number;
   private readonly queue: Array<(permit: Permit) => void> = [];
   private inFlight = 0;
   private pumping = false;
+  private seq = 0; // grants so far
   private lastGrantAt = Number.NEGATIVE_INFINITY;
-  // A stretch begins when a pause ends or after an idle window; what the server accepted over
-  // it is what a 429 while paced measures the rate by.
-  private stretchSince = 0; // ms since the epoch
-  private stretchAccepted = 0; // requests granted since stretchSince that the server accepted
-  private lastEmptyAt: number | null = null; // ms since the epoch the server's bucket was last seen empty (a throttle); null: never
-  private recentAccepted: number[] = []; // grant times of accepted requests, about oldest first, trimmed to two windows
-  private credit = 0; // requests the pacing may send at once
-  private creditAt = 0; // ms since the epoch when `credit` was last brought up to date
+  private lastActiveAt = Number.NEGATIVE_INFINITY; // ms since the epoch of the latest grant or answer
+  private pressedMs = 0; // pressed time since the last throttle event (or the start)
+  private wMax: number | null = null; // null: slow start
+  private growth: number; // per s^3: c of the cubic past wMax now, between cubicMin and cubic
+  private scale = 0; // the highest rate measured between two empty moments: the tenant's rate as this host has seen it
+  private recentAccepted: number[] = []; // grant times of accepted requests, oldest first, the last window's
+  private events = 0;
+  private eventSeq = -1; // grants up to this sequence number belong to the latest throttle event
+  private burst: number;
+  private credit: number;
+  private creditAt: number | null = null; // ms since the epoch when `credit` was last brought up to date; null: before the first grant
+  private storedBurst = 0; // grants left that are sent out of the credit stored over an idle spell
+  private storedSent = 0; // grants sent so far out of that stored credit
   private pausedUntil = 0;
-  private episode: Episode | null = null; // the latest episode, kept to tell its late answers apart
-  private judged = true; // the latest episode has been judged
-  private episodes = 0;
-  private baseRate: number | null = null; // the rate when the last pause ended, before any growth
-  private ceiling = Number.POSITIVE_INFINITY; // the measured rate growth stops at; unbounded while guessed
-  private measured = false;
-  private burst: number | null = null; // the server's burst as seen at the first throttle
+  // The server's bucket was last seen empty at `emptyAt` (a rejected grant); accepted grants
+  // since then measure R at the next throttle event. null: unknown (start, or an idle spell).
+  private emptyAt: number | null = null;
+  private acceptedSinceEmpty = 0;
+  // A stretch starts from a full server bucket (the start, or after an idle spell); a throttle
+  // event in it tells the burst: what was accepted less R x its length.
+  private stretchFrom: number | null = null;
+  private activeSince = 0; // ms since the epoch the current stretch began (first grant, or after an idle spell)
+  private acceptedInStretch = 0;
+  private fullStretch: { accepted: number; ms: number } | null = null; // the last such stretch, until R is measured
 
   constructor(private readonly opts: LimiterOptions) {
+    this.initialRate = opts.initialRatePerS ?? DEFAULTS.rateInitialPerS;
+    this.doublingMs = opts.slowStartDoublingMs ?? DEFAULTS.rateSlowStartDoublingMs;
+    this.cubic = opts.cubic ?? DEFAULTS.rateCubicPerS3;
+    this.cubicMin = Math.min(this.cubic, opts.cubicMin ?? DEFAULTS.rateCubicMinPerS3);
+    this.growth = this.cubic;
     this.windowMs = opts.windowMs ?? DEFAULTS.rateWindowMs;
     this.pauseMs = opts.pauseMs ?? DEFAULTS.throttlePauseMs;
     this.maxPauseMs = opts.maxPauseMs ?? DEFAULTS.retryAfterMaxMs;
-    this.probeIncreasePerS = opts.probeIncreasePerS ?? DEFAULTS.rateProbeIncreasePerS;
+    this.burst = Math.max(1, opts.initialBurst ?? DEFAULTS.rateInitialBurst);
+    this.credit = this.burst;
   }
 
-  /** Resolves when a concurrency slot, the pacing credit and any shared pause allow one request. */
+  /** Resolves when a concurrency slot, the pacing credit and any shared hold allow one request. */
   acquire(): Promise<Permit> {
+    const now = this.opts.clock.now();
+    // Nothing queued, nothing in flight for a window: the tenant was idle, not slowly paced.
+    if (this.queue.length === 0 && this.inFlight === 0 && this.seq > 0 && now - this.lastActiveAt >= this.windowMs) this.idleRestart(now);
     return new Promise((resolve) => {
       this.queue.push(resolve);
       void this.pump();
@@ -114,26 +154,40 @@ export class AdaptiveLimiter {
   }
 
   snapshot(): LimiterSnapshot {
-    const now = this.opts.clock.now();
-    this.judgeIfDue(now);
     return {
-      ratePerS: this.currentRate(now),
+      ratePerS: this.rate(),
+      wMax: this.wMax,
       burst: this.burst,
-      measured: this.measured,
       inFlight: this.inFlight,
       queued: this.queue.length,
       pausedUntil: this.pausedUntil,
-      throttledEpisodes: this.episodes,
+      throttleEvents: this.events,
     };
   }
 
-  /** The pacing rate at `now`, grown since the last pause ended; null when unpaced. */
-  private currentRate(now: number): number | null {
-    if (this.baseRate === null) return null;
-    const quietS = Math.max(0, now - this.pausedUntil) / 1000;
-    // Fast while guessed; once measured, only a regain up to the measure.
-    const growth = this.measured ? this.opts.increasePerS : this.probeIncreasePerS;
-    return Math.min(this.ceiling, this.baseRate * (1 + growth) ** quietS);
+  /** K: seconds of pressed time from a throttle event back to wMax, growing at `c`. */
+  private regainS(c: number): number {
+    return Math.cbrt((1 - this.opts.decrease) / c);
+  }
+
+  /**
+   * Below the highest rate measured (a neighbour took a share) growth is always fast: that
+   * capacity was there before and may be again. At it, probes that kept finding nothing slow.
+   */
+  private growthNow(): number {
+    return this.wMax !== null && this.wMax < 0.8 * this.scale ? this.cubic : this.growth;
+  }
+
+  /** The pacing rate after `pressedMs` of pressed time since the last throttle event. */
+  private rate(): number {
+    const t = this.pressedMs / 1000;
+    if (this.wMax === null) return this.initialRate * 2 ** (this.pressedMs / this.doublingMs);
+    // Growth relative to wMax: a host squeezed to a small share by a neighbour multiplies its rate
+    // as fast as one with a large share, so the share freed when the neighbour stops is found
+    // within seconds whatever wMax it fell to (x20 takes K + cbrt(19 / c) s).
+    const c = this.growthNow();
+    const k = this.regainS(c);
+    return Math.max(this.opts.rateFloorPerS, this.wMax * (1 + c * (t - k) ** 3));
   }
 
   // One pump at a time hands out permits in arrival order, so no caller can overtake another.
@@ -145,37 +199,37 @@ export class AdaptiveLimiter {
         const now = this.opts.clock.now();
         const waitMs = this.waitBeforeGrant(now);
         if (waitMs > 0) {
-          // Re-evaluate after waking: a 429 may have extended the pause or lowered the rate meanwhile.
+          // Re-evaluate after waking: a 429 may have started a hold or lowered the rate meanwhile.
           await this.opts.sleep(waitMs);
           continue;
         }
-        const grant = this.queue.shift() as (permit: Permit) => void;
-        // After a window without requests the server's bucket has refilled: a new stretch.
-        if (now - this.lastGrantAt >= this.windowMs) this.beginStretch(now);
+        const resolve = this.queue.shift() as (permit: Permit) => void;
+        const grant: Grant = { at: now, seq: this.seq++, rate: this.rate(), fromStoredCredit: this.storedBurst > 0 ? this.storedSent++ : null };
+        if (this.storedBurst > 0) this.storedBurst--;
+        // Pressed time: the time since the previous grant, at most one pacing interval, so a burst
+        // out of stored credit, or an idle spell, does not count as time spent at the rate.
+        this.pressedMs += Math.min(now - this.lastGrantAt, 1000 / this.rate());
         this.lastGrantAt = now;
+        this.lastActiveAt = now;
         this.inFlight++;
-        grant(this.permit(now));
+        resolve(this.permit(grant));
       }
     } finally {
       this.pumping = false;
     }
   }
 
-  private beginStretch(at: number): void {
-    this.stretchSince = at;
-    this.stretchAccepted = 0;
-  }
-
   /** 0 when one request may go now (its credit is then spent), else the ms to wait first. */
   private waitBeforeGrant(now: number): number {
     if (now < this.pausedUntil) return this.pausedUntil - now;
-    this.judgeIfDue(now);
-    const rate = this.currentRate(now);
-    if (rate === null) return 0;
-    // Never more at once than the server was seen to accept at once, and at least one request,
-    // or a rate below 1/window could never send.
-    const capacity = Math.max(1, this.burst ?? (rate * this.windowMs) / 1000);
-    this.credit = Math.min(capacity, this.credit + (rate * (now - this.creditAt)) / 1000);
+    if (this.creditAt === null) {
+      // The first request of this limiter's life: the server's bucket is taken as full.
+      this.stretchFrom = now;
+      this.activeSince = now;
+      this.creditAt = now;
+    }
+    const rate = this.rate();
+    this.credit = Math.min(this.burst, this.credit + (rate * Math.max(0, now - this.creditAt)) / 1000);
     this.creditAt = now;
     // The epsilon absorbs float residue, so a wait computed to end exactly on the credit does not repeat.
     if (this.credit >= 1 - 1e-9) {
@@ -185,137 +239,124 @@ export class AdaptiveLimiter {
     return Math.max(1e-3, ((1 - this.credit) * 1000) / rate);
   }
 
-  private permit(grantedAt: number): Permit {
+  /**
+   * After a window with nothing queued or in flight the server's bucket has refilled (as far as
+   * it goes in a window): a new stretch from a full bucket. The last empty moment says nothing.
+   */
+  private idleRestart(now: number): void {
+    this.stretchFrom = now;
+    this.activeSince = now;
+    this.acceptedInStretch = 0;
+    this.emptyAt = null;
+    this.acceptedSinceEmpty = 0;
+    const refilled = Math.min(this.burst, this.credit + (this.rate() * (now - (this.creditAt ?? now))) / 1000);
+    // Beyond one request, what goes at once is stored credit, not pacing.
+    this.storedBurst = Math.max(0, Math.floor(refilled) - 1);
+    this.storedSent = 0;
+    // A probe interrupted by the idle spell starts again from wMax: what lay past it is unknown.
+    if (this.wMax !== null) this.pressedMs = Math.min(this.pressedMs, 1000 * this.regainS(this.growthNow()));
+  }
+
+  private permit(grant: Grant): Permit {
     let released = false;
     return {
-      release: (outcome, retryAfterMs) => {
+      release: (outcome, waitMs) => {
         if (released) return;
         released = true;
         this.inFlight--;
-        this.settle(outcome, grantedAt, retryAfterMs);
+        this.lastActiveAt = this.opts.clock.now();
+        this.settle(outcome, grant, waitMs);
         void this.pump();
       },
     };
   }
 
-  private settle(outcome: "ok" | "throttled" | "failed", grantedAt: number, retryAfterMs: number | undefined): void {
-    const now = this.opts.clock.now();
+  private settle(outcome: Outcome, grant: Grant, waitMs: number | null | undefined): void {
     // A 5xx or a dropped connection says nothing about the rate; the retry backoff handles it.
     if (outcome === "failed") return;
-    const episode = this.episode;
-    // Sent before the latest episode began: an answer the episode is judged by, not news.
-    const late = episode !== null && grantedAt <= episode.startedAt;
     if (outcome === "ok") {
-      if (grantedAt >= this.stretchSince) this.stretchAccepted++;
-      this.recentAccepted.push(grantedAt);
+      if (this.emptyAt !== null && grant.at > this.emptyAt) this.acceptedSinceEmpty++;
+      if (this.stretchFrom !== null && grant.at >= this.stretchFrom) this.acceptedInStretch++;
+      this.recentAccepted.push(grant.at);
       // Answers come back roughly in grant order, so trimming the front keeps the list short.
-      while (this.recentAccepted.length > 0 && this.recentAccepted[0] < now - 2 * this.windowMs) this.recentAccepted.shift();
-      if (!late || episode === null) return;
-      if (grantedAt >= episode.stretchSince && grantedAt <= episode.firstRejectedGrant) episode.accepted++;
-      if (grantedAt >= episode.firstRejectedGrant) episode.acceptedAlongside++;
+      while (this.recentAccepted.length > 0 && this.recentAccepted[0] < grant.at - this.windowMs) this.recentAccepted.shift();
       return;
     }
-    const pause = Math.min(this.maxPauseMs, retryAfterMs ?? this.pauseMs);
-    if (late && episode !== null) {
-      episode.rejected++;
-      this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+    const now = this.opts.clock.now();
+    this.hold(now, waitMs);
+    // Sent before the latest throttle event lowered the rate: the same event, already answered.
+    if (grant.seq <= this.eventSeq) return;
+    if (grant.fromStoredCredit !== null) {
+      // The burst stored over the idle spell was larger than the server's: send at once next
+      // time only what went before this one (plus the one paced grant); the rate was not at fault.
+      this.burst = Math.max(1, Math.min(this.burst - 1, grant.fromStoredCredit + 1));
+      this.storedBurst = 0;
+      this.eventSeq = this.seq - 1;
+      this.credit = 0;
+      this.creditAt = now;
       return;
     }
-    // A new episode: the previous one is judged first, with what it has, so it is never lost.
-    if (episode !== null && !this.judged) this.judge(episode);
-    const rateAtStart = this.currentRate(now);
-    this.pausedUntil = Math.max(this.pausedUntil, now + pause);
-    // Accepted ones sent after the rejected one found a token the server refilled after it was empty.
-    const acceptedAfter = this.recentAccepted.filter((at) => at > grantedAt && at >= this.stretchSince).length;
-    this.episode = {
-      startedAt: now,
-      firstRejectedGrant: grantedAt,
-      rejected: 1,
-      acceptedAlongside: this.recentAccepted.filter((at) => at >= grantedAt).length,
-      accepted: this.stretchAccepted - acceptedAfter,
-      stretchSince: this.stretchSince,
-      rateAtStart,
-    };
-    this.judged = false;
-    // If this is a throttle the server's bucket is empty now; the pacing credit starts empty too.
+    this.throttleEvent(now, grant);
+  }
+
+  /** Everyone holds for a wait the call honours that is longer than a pacing interval at the floor. */
+  private hold(now: number, waitMs: number | null | undefined): void {
+    if (waitMs === null) return;
+    const ms = waitMs === undefined ? this.pauseMs : waitMs > 1000 / this.opts.rateFloorPerS ? waitMs : 0;
+    if (ms > 0) this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(this.maxPauseMs, ms));
+  }
+
+  private throttleEvent(now: number, grant: Grant): void {
+    const sentAt = grant.rate;
+    // Between two empty moments the server accepted R x the span, less what overflowed its
+    // bucket: a lower bound on R (on our share of it, with neighbours). Too short a span is noise.
+    const spanMs = this.emptyAt === null ? 0 : grant.at - this.emptyAt;
+    // (One of them may be the token refilled just before the empty moment.)
+    const lower = spanMs >= this.windowMs / 2 ? (Math.max(0, this.acceptedSinceEmpty - 1) * 1000) / spanMs : 0;
+    // Over the last half window the server accepted R x its length plus what its bucket held at
+    // the start: an upper bound, close when the bucket is small or was empty already.
+    const recentMs = Math.min(this.windowMs / 2, grant.at - this.activeSince);
+    // Under a tenth of a window since the stretch began says nothing (the bucket was full then).
+    const recent = recentMs < this.windowMs / 10 ? Number.POSITIVE_INFINITY : (this.recentAccepted.filter((at) => at > grant.at - recentMs && at <= grant.at).length * 1000) / recentMs;
+    // In slow start the rate doubled since the bucket ran dry, so half of it is the bound.
+    // With nothing accepted yet (a neighbour had emptied the bucket) the server said nothing
+    // about its rate: halve the slow start's, as for any other 429 in slow start.
+    const upper = this.wMax === null ? (recent === 0 ? sentAt / 2 : Math.min(sentAt / 2, recent)) : Math.min(sentAt, Math.max(recent, this.opts.rateFloorPerS));
+    // A probe past the last event's rate that met a 429 found nothing more than the span since
+    // that event shows; taking the probe's own rate would buy a train of 429s while it comes
+    // down from an overshoot as large as the server's burst allowed.
+    const probe = this.wMax !== null && sentAt > this.wMax;
+    // Right after another event (a train of 429s: the last cut was not enough) the bucket has
+    // been empty all along, so what it accepted since is R over that short span, give or take one.
+    const train = this.wMax !== null && spanMs > 0 && spanMs < this.windowMs / 2;
+    const sinceLast = train ? ((this.acceptedSinceEmpty + 1) * 1000) / spanMs : Number.POSITIVE_INFINITY;
+    const estimate = probe ? (lower > 0 ? lower : Math.min(this.wMax as number, upper)) : Math.max(lower, Math.min(upper, sinceLast));
+    const wMax = Math.max(this.opts.rateFloorPerS, estimate);
+    // Each probe that found no more than the last halves the next one's growth: a steady server
+    // then costs a 429 every few seconds, not every second. Finding more restores it.
+    if (this.wMax !== null && wMax > this.wMax * 1.02) this.growth = this.cubic;
+    else if (probe) this.growth = Math.max(this.cubicMin, this.growth / 2);
+    if (this.stretchFrom !== null) {
+      // From a full bucket to empty: the server accepted B + R x the stretch (less overflow).
+      // R is known well only once measured between two empty moments, so this may wait for it.
+      this.fullStretch = { accepted: this.acceptedInStretch, ms: grant.at - this.stretchFrom };
+      this.stretchFrom = null;
+    }
+    if (this.fullStretch !== null && (lower > 0 || this.wMax === null)) {
+      const fromFull = this.fullStretch.accepted - ((lower > 0 ? lower : wMax) * this.fullStretch.ms) / 1000;
+      this.burst = Math.max(1, Math.floor(fromFull));
+      if (lower > 0) this.fullStretch = null;
+    }
+    this.wMax = wMax;
+    // Only a measured rate counts as seen: the slow start's guess can be far above R.
+    if (lower > 0) this.scale = Math.max(this.scale, lower);
+    this.pressedMs = 0;
+    this.events++;
+    this.eventSeq = this.seq - 1;
+    this.emptyAt = grant.at;
+    this.acceptedSinceEmpty = 0;
+    // The server's bucket is empty now: so is the pacing credit.
     this.credit = 0;
     this.creditAt = now;
-  }
-
-  /** Judges the latest episode once its pause is over, when the answers sent alongside it are in. */
-  private judgeIfDue(now: number): void {
-    if (!this.judged && this.episode !== null && now >= this.pausedUntil) this.judge(this.episode);
-  }
-
-  private judge(episode: Episode): void {
-    this.judged = true;
-    // What follows the pause is measured from its end, whatever the verdict.
-    this.beginStretch(this.pausedUntil);
-    // An empty token bucket rejects what is sent right after the first rejected request too;
-    // if most of that was accepted, the server still had capacity.
-    if (episode.acceptedAlongside > episode.rejected) return;
-    this.episodes++;
-    const emptyBefore = this.lastEmptyAt;
-    this.lastEmptyAt = episode.firstRejectedGrant;
-    // Paced means a throttle was guessed before, so the burst and an empty moment are known.
-    if (episode.rateAtStart === null || this.burst === null || emptyBefore === null) {
-      // Nothing accepted since the busy period began tells nothing about the rate (the bucket
-      // was empty before we came, or the very first request met a fault): pause only.
-      if (episode.accepted === 0) return;
-      this.guess(episode);
-    } else {
-      this.measure(episode, episode.rateAtStart, this.burst, episode.stretchSince - emptyBefore);
-    }
-  }
-
-  /**
-   * Unpaced, the server accepted its burst B plus its rate R over the busy time T, one figure
-   * for two unknowns. Taking B as one window of R (the usual token-bucket setting, and the
-   * emulator's default), R = accepted / (window + T), and B is what was accepted less R x T.
-   * Counting the burst as rate instead would "learn" many times the real refill rate when the
-   * burst went out in a few ms. A burst smaller than a window makes this guess low, so it grows
-   * fast until a 429 while paced measures the rate.
-   */
-  private guess(episode: Episode): void {
-    const busyMs = episode.firstRejectedGrant - episode.stretchSince;
-    const rate = Math.max(this.opts.rateFloorPerS, (episode.accepted * 1000) / (this.windowMs + busyMs));
-    // Whole requests, rounded down: a post-pause burst one over the server's costs a 429.
-    this.burst = Math.max(1, Math.floor(episode.accepted - (rate * busyMs) / 1000));
-    this.setRate(rate, Number.POSITIVE_INFINITY, false);
-  }
-
-  /**
-   * Paced, the stretch began `pauseMs` after the bucket was last empty, so the server then held
-   * at most min(B, R x pause), and over the stretch's T it accepted at most that plus R x T:
-   * two lower bounds on R, and the larger is the measure. It is low when the bucket overflowed
-   * while the pacing was under R, which costs some speed but no further 429. The rate held
-   * afterwards is at most what was being sent (a 429 says that was too much) and, once measured,
-   * at least `decrease` of it, so one odd 429 cannot collapse it; it regains the rest.
-   */
-  private measure(episode: Episode, rateAtStart: number, burst: number, pauseMs: number): void {
-    const n = episode.accepted;
-    const spanMs = Math.max(0, episode.firstRejectedGrant - episode.stretchSince);
-    if (n > 0 && n < burst + 1 && (rateAtStart * pauseMs) / 1000 >= burst) {
-      // Rejected before the burst the server should have refilled at our rate was spent (give or
-      // take the one that refilled meanwhile): the burst seen at the first throttle was too large
-      // (it counted some refill). One less than was accepted is sent at once; the rate stays.
-      // Nothing accepted at all fits no burst: an odd 429, left to the bounded decrease below.
-      this.burst = Math.max(1, Math.min(burst, n) - 1);
-      this.setRate(rateAtStart, this.ceiling, this.measured);
-      return;
-    }
-    // Both are lower bounds on R: the server held at most R x pause, and at most B (counted one
-    // over, for the fraction the burst seen was rounded down by), when the stretch began.
-    const rate = Math.max((n * 1000) / (pauseMs + spanMs), spanMs > 0 ? ((n - burst - 1) * 1000) / spanMs : 0);
-    const lowest = this.measured ? rateAtStart * this.opts.decrease : 0;
-    const held = Math.max(this.opts.rateFloorPerS, Math.min(rateAtStart, Math.max(rate, lowest)));
-    // Below `lowest`, the measurement is not trusted as the new ceiling: the rate regains it.
-    this.setRate(held, rate >= lowest ? held : this.ceiling, true);
-  }
-
-  private setRate(rate: number, ceiling: number, measured: boolean): void {
-    this.baseRate = rate;
-    this.ceiling = Math.max(rate, ceiling);
-    this.measured = measured;
   }
 }

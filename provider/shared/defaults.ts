@@ -21,11 +21,14 @@ export const DEFAULTS = {
   conflictRetries: 5, // extra read-merge-PUT rounds after a 409
   maxConcurrency: 16, // HTTP requests in flight per tenant
   rateFloorPerS: 1, // requests/s below which the adaptive limiter never goes
-  rateDecrease: 0.85, // multiplier: the most one 429 episode can lower a measured rate
-  rateIncreasePerS: 0.05, // fraction of the rate regained per second without a 429
-  rateProbeIncreasePerS: 7, // fraction per second a rate guessed at the first 429 grows until a paced 429 measures the real one
-  rateWindowMs: 1_000, // ms of accepted requests the limiter counts to learn a rate at the first 429
-  throttlePauseMs: 500, // ms every caller of a tenant pauses after a 429 that names no Retry-After
+  rateInitialPerS: 10, // requests/s the limiter paces at when a tenant's first request goes out (slow start)
+  rateInitialBurst: 2, // requests the limiter sends at once before its first 429 teaches it the server's burst
+  rateSlowStartDoublingMs: 200, // ms of busy time per doubling of the rate, until the first 429
+  rateDecrease: 0.9, // multiplier: the rate after a 429, of the rate the server was seen to take
+  rateCubicPerS3: 1, // per s^3: after a 429 the rate regains, then probes past, that rate as 1 + c (t - K)^3 of it
+  rateCubicMinPerS3: 0.03125, // per s^3: the least c, reached by halving it after each probe past a steady rate that found nothing more
+  rateWindowMs: 1_000, // ms without a request after which the server's bucket counts as refilled
+  throttlePauseMs: 500, // ms every caller of a tenant holds after a 429 that names no Retry-After
   breakerThreshold: 8, // consecutive failed calls that open a tenant's breaker
   breakerCooldownMs: 15_000, // ms an open breaker fails fast before a trial call
   webhookAttempts: 4, // webhook POST attempts, the first included

@@ -5,12 +5,15 @@
  * With the Pulumi CLI on PATH it runs `pulumi preview` and `pulumi up` for real, on a local
  * file backend in a temporary directory. Without it, it drives the same program through
  * Pulumi's own dynamic-provider host, exactly as the tests do, and says so.
+ *
+ * `npm run demo -- --audit-json` prints each audit record whole instead of its one-line summary.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from "../provider/emulator/emulator";
+import type { AuditRecord } from "../provider/resource/audit";
 import type { DataAction } from "../provider/shared/types";
 import { REPO_ROOT } from "../test/helpers/host";
 import { Stack } from "../test/helpers/stack";
@@ -29,24 +32,11 @@ function pulumiOnPath(): boolean {
 function runWithCli(emulator: Emulator): void {
   const work = mkdtempSync(path.join(tmpdir(), "cxone-demo-"));
   try {
-    cpSync(GITOPS, path.join(work, "project"), { recursive: true });
+    // The example is a project of its own (Pulumi.yaml, package.json, tsconfig.json), copied as
+    // a user copies it; the repository's node_modules holds this package (linked by `prepare`)
+    // and its dependencies, so nothing is installed.
     const project = path.join(work, "project");
-    writeFileSync(
-      path.join(project, "Pulumi.yaml"),
-      "name: cxone-date-demo\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
-    );
-    // A project of its own, as `pulumi new` would make it: Pulumi's ts-node type-checks the
-    // program, and TypeScript's defaults (ES5 libraries) would reject it.
-    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "cxone-date-demo", private: true, main: "index.ts" }, null, 2));
-    writeFileSync(
-      path.join(project, "tsconfig.json"),
-      JSON.stringify(
-        { compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, esModuleInterop: true, skipLibCheck: true, types: ["node"] }, files: ["index.ts"] },
-        null,
-        2,
-      ),
-    );
-    // The repository's node_modules holds this package (linked by `prepare`) and its dependencies.
+    cpSync(GITOPS, project, { recursive: true });
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
     const env = {
       ...process.env,
@@ -78,7 +68,29 @@ function runWithCli(emulator: Emulator): void {
  * the program runs under pulumi.runtime.setMocks and each registration goes to Pulumi's own
  * dynamic-provider host in the engine's order, with state kept between commands.
  */
-async function runWithHost(emulator: Emulator): Promise<void> {
+/** What the resource writes to CXone's dateProcessing.computedValue for these inputs or outputs. */
+function written(values: Record<string, unknown>): unknown {
+  return values.valueFormat === "utc" ? values.computedValueUtc : values.computedValue;
+}
+
+/** One line per apply: its outcome, its requests, whether and why the PUT was skipped, the webhook. */
+function summary(audit: AuditRecord): string {
+  const put = audit.putSkipped ? "PUT skipped: CXone already held this configuration" : "PUT sent";
+  const hook = audit.webhook.attempts === 0
+    ? "no webhook"
+    : `webhook ${audit.webhook.delivered ? "delivered" : "NOT delivered"} (status ${audit.webhook.status}, ${audit.webhook.attempts} attempt(s))`;
+  return [
+    audit.status,
+    `${audit.httpRequests} API request(s), ${audit.retries} retried`,
+    put,
+    hook,
+    `accuracy ${audit.accuracyValid ? "checked" : "NOT valid"}`,
+    `tzdata ${audit.tzdbVersion}`,
+    `request ${audit.requestId}`,
+  ].join("; ");
+}
+
+async function runWithHost(emulator: Emulator, auditJson: boolean): Promise<void> {
   console.log("The Pulumi CLI is not on PATH: running WITHOUT the CLI.");
   console.log("The program runs under pulumi.runtime.setMocks; its resources go through Pulumi's own");
   console.log("dynamic-provider host over gRPC (check, diff, create, ...), in the order `pulumi up` uses.\n");
@@ -94,9 +106,10 @@ async function runWithHost(emulator: Emulator): Promise<void> {
     const preview = await stack.preview(PROGRAM);
     for (const step of preview.steps) {
       const inputs = step.inputs ?? {};
-      const old = liveBefore.get(String(inputs.actionName))?.configuration.dateProcessing?.computedValue ?? "(none)";
+      const live = liveBefore.get(String(inputs.actionName))?.configuration.dateProcessing?.computedValue ?? "(no dateProcessing yet)";
       console.log(`  ${step.op === "create" ? "+" : "~"} ${step.name}  ${step.op}  ${inputs.actionName}`);
-      console.log(`      computedValue: ${old}  =>  ${inputs.computedValue}`);
+      console.log(`      live in CXone now:  ${live}`);
+      console.log(`      to be written:      ${written(inputs)}${inputs.valueFormat === "utc" ? "  (valueFormat utc: the UTC form)" : ""}`);
     }
 
     emulator.reset();
@@ -104,16 +117,18 @@ async function runWithHost(emulator: Emulator): Promise<void> {
     const up = await stack.up(PROGRAM);
     for (const step of up.steps) {
       const state = stack.resource(step.name);
-      console.log(`\n  ${step.op} ${state.name} (${state.id}) audit:`);
-      console.log(JSON.stringify(state.outputs.audit, null, 2).replace(/^/gm, "    "));
+      const audit = state.outputs.audit as AuditRecord;
+      console.log(`  ${step.op} ${state.name} (${state.id}): ${summary(audit)}`);
+      if (auditJson) console.log(JSON.stringify(audit, null, 2).replace(/^/gm, "    "));
     }
+    if (!auditJson) console.log("  (npm run demo -- --audit-json prints each audit record whole)");
     const api = emulator.requests.filter((r) => r.route !== "webhook");
     console.log(`\n  CXone API requests: ${api.length} for ${up.steps.length} resources (${api.map((r) => r.route).join(", ")})`);
     const signed = emulator.deliveries.filter((d) => d.signatureValid === true).length;
     console.log(`  Webhook receiver: ${emulator.deliveries.length} deliveries, ${signed} with a valid signature`);
     // The program's typed outputs, resolved as `pulumi stack output` shows them.
     console.log(`\nStack outputs (pulumi stack output): ${Object.keys(up.outputs).join(", ")}`);
-    for (const step of up.steps) console.log(`  ${step.name}.computedValue = ${stack.resource(step.name).outputs.computedValue}`);
+    for (const step of up.steps) console.log(`  ${step.name}: written to CXone ${written(stack.resource(step.name).outputs)}`);
 
     emulator.reset();
     const again = await stack.up(PROGRAM);
@@ -132,7 +147,7 @@ async function main(): Promise<void> {
     if (pulumiOnPath()) {
       runWithCli(emulator);
     } else {
-      await runWithHost(emulator);
+      await runWithHost(emulator, process.argv.includes("--audit-json"));
     }
   } finally {
     await emulator.close();

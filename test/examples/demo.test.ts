@@ -1,0 +1,47 @@
+/**
+ * `npm run demo`, the README's first command, as a newcomer runs it on a machine without the
+ * Pulumi CLI: what it prints must stay true (which value is live, which is written, why a PUT
+ * was skipped, one line per audit) and hold nothing secret.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { promisify } from "node:util";
+
+const ROOT = join(__dirname, "..", "..");
+const run = promisify(execFile);
+
+/** The demo from source, with a PATH that has node but no `pulumi`. */
+async function demo(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/demo.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PATH: "/nonexistent" },
+    timeout: 120_000,
+  });
+  return stdout;
+}
+
+describe("npm run demo, without the Pulumi CLI", () => {
+  test("labels the live and the written value, says why a PUT was skipped, one line per audit", { timeout: 150_000 }, async () => {
+    const out = await demo();
+    assert.match(out, /running WITHOUT the CLI/);
+    // The seed already holds production's value: the preview shows both, and the apply says why no PUT was sent.
+    assert.match(out, /production-date-processor {2}create {2}Production_Date_Processor\n {6}live in CXone now: {2}2024-02-29T12:30:00\.000-05:00\n {6}to be written: {6}2024-02-29T12:30:00\.000-05:00\n/);
+    assert.match(out, /create production-date-processor \(da-000123\): SUCCESS; 1 API request\(s\), 0 retried; PUT skipped: CXone already held this configuration; webhook delivered/);
+    // valueFormat utc: what CXone receives is the UTC form, and the demo says so.
+    assert.match(out, /to be written: {6}2024-02-28T22:00:00\.000Z {2}\(valueFormat utc: the UTC form\)/);
+    assert.match(out, /sydney-month-end: written to CXone 2024-02-28T22:00:00\.000Z/);
+    assert.match(out, /create sydney-month-end \(da-100042\): SUCCESS; 2 API request\(s\), 0 retried; PUT sent; .*request [0-9a-f-]{36}$/m);
+    assert.match(out, /Webhook receiver: 3 deliveries, 3 with a valid signature/);
+    assert.match(out, /Second up: 3 of 3 unchanged, 0 HTTP requests\./);
+    assert.doesNotMatch(out, /"requestId"/, "the audit is summarised, not dumped");
+    assert.doesNotMatch(out, /demo-only-webhook-secret/);
+  });
+
+  test("--audit-json prints each audit record whole", { timeout: 150_000 }, async () => {
+    const out = await demo("--audit-json");
+    assert.equal(out.match(/"requestId": "[0-9a-f-]{36}"/g)?.length, 3);
+    assert.match(out, /"putSkipped": true/);
+  });
+});

@@ -4,25 +4,14 @@
  * attempt's own duration.
  */
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import { limiterWait, logAttempt, timedAttempt } from "../../provider/cxone/http-log";
 import { SEED } from "../../provider/emulator/emulator";
-import { setLogLevel, setLogSink } from "../../provider/shared/log";
 import { clientWithEmulator, tally } from "../helpers/client";
 import { manualClock } from "../helpers/emulator";
+import { captureLog } from "../helpers/log";
 
-const lines: string[] = [];
-
-beforeEach(() => {
-  lines.length = 0;
-  setLogLevel("debug");
-  setLogSink((line) => lines.push(line));
-});
-
-afterEach(() => {
-  setLogLevel(undefined);
-  setLogSink(undefined);
-});
+const lines = captureLog();
 
 /** [method, attempt, status or error, decision, reason] of each attempt line. */
 function attempts() {

@@ -4,23 +4,13 @@
  * delivery's own error text.
  */
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import { deliverWebhook } from "../../provider/resource/webhook";
-import { setLogLevel, setLogSink, withRequestId } from "../../provider/shared/log";
+import { withRequestId } from "../../provider/shared/log";
 import { startEmulator } from "../helpers/emulator";
+import { captureLog } from "../helpers/log";
 
-const lines: string[] = [];
-
-beforeEach(() => {
-  lines.length = 0;
-  setLogLevel("debug");
-  setLogSink((line) => lines.push(line));
-});
-
-afterEach(() => {
-  setLogLevel(undefined);
-  setLogSink(undefined);
-});
+const lines = captureLog();
 
 test("a receiver that keeps answering 502: each attempt logged by host, the retries with their waits, then the give-up", async (t) => {
   const emulator = await startEmulator(t, { webhookStatus: 502 });

@@ -60,15 +60,19 @@ function given(value: unknown): unknown {
 }
 
 /**
- * Which inputs name a different action. A pinned id names the action by itself: with the same
- * id pinned, a new actionName is a label (an update), never a replace, so a replace cannot land
- * on the action it leaves. Unpinned, a new name may name another action, so it replaces.
+ * The contract's rule (resource-spec.md): a new actionName or a pinned id other than the action
+ * managed now replaces. Pinning the managed action's own id (newly, or unchanged) names the same
+ * action, and null is unset. A replace can so land on the action it leaves (a pinned id, or a
+ * rename in the console and in code): the claim the new resource's apply records keeps the old
+ * one's delete from undoing it.
  */
 function replacedBy(id: string, olds: Props, news: Props): string[] {
   const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
   const pinned = given(news.actionId);
-  if (pinned !== undefined) return pinned === storedId ? [] : ["actionId"];
-  return news.actionName === olds.actionName ? [] : ["actionName"];
+  const replaces: string[] = [];
+  if (news.actionName !== olds.actionName) replaces.push("actionName");
+  if (pinned !== undefined && pinned !== storedId) replaces.push("actionId");
+  return replaces;
 }
 
 export async function diff(id: string, olds: Props, news: Props) {

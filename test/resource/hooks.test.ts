@@ -110,18 +110,18 @@ describe("diff", () => {
       ["webhookRequired", { webhookRequired: true }],
       ["deleteBehavior", { deleteBehavior: "disable" }],
       ["triggers", { triggers: { release: "2" } }],
-      ["actionName next to the pinned id", { actionId: TARGET, actionName: "Another label" }],
     ];
     for (const [label, edit] of edits) {
       assert.deepEqual(await diff({ ...withUrl(), ...edit }), { changes: "some", replaces: [], deleteBeforeReplace: false }, label);
     }
   });
 
-  test("a different action replaces; the same one pinned, or actionId null, does not", async () => {
+  test("a new actionName or another pinned id replaces; the managed id pinned, or actionId null, does not", async () => {
     const table: [string, Props, string[]][] = [
       ["another name, unpinned", { actionName: "Staging_Date_Processor" }, ["actionName"]],
+      ["another name next to the managed id pinned", { actionId: TARGET, actionName: "Another label" }, ["actionName"]],
       ["another id pinned", { actionId: "da-000124" }, ["actionId"]],
-      ["another id pinned and another name", { actionId: "da-000124", actionName: "x" }, ["actionId"]],
+      ["another id pinned and another name", { actionId: "da-000124", actionName: "x" }, ["actionName", "actionId"]],
       ["the managed id pinned", { actionId: TARGET }, []],
       ["actionId null", { actionId: null }, []],
     ];

@@ -86,8 +86,9 @@ describe("renames end with the new configuration live and enabled", { concurrenc
         emulator.store.get(action.id)!.name = `${action.name}_renamed`;
         const renamed = program({ a: args(`${action.name}_renamed`) });
         const result = await stack.up(renamed);
-        // A pinned id names the same action: a new name is no replace.
-        assert.deepEqual(describeSteps(result), pinned ? ["update a"] : ["replace a", "delete a"], label);
+        // A new actionName replaces, pinned or not (the contract): create-before-delete lands the
+        // new resource on the very action the old one's delete then sees.
+        assert.deepEqual(describeSteps(result), ["replace a", "delete a"], label);
         await assertSettled(stack, renamed, action.id, label);
         assert.equal(stack.resource("a").outputs.actionName, `${action.name}_renamed`);
       });
@@ -114,7 +115,7 @@ describe("renames end with the new configuration live and enabled", { concurrenc
       await stack.up(program({ a: args(action.name) }));
       const relabelled = program({ a: args(`label for ${action.name}`) });
       const result = await stack.up(relabelled);
-      assert.deepEqual(describeSteps(result), ["update a"]);
+      assert.deepEqual(describeSteps(result), ["replace a", "delete a"]);
       await assertSettled(stack, relabelled, action.id, deleteBehavior);
     });
   }

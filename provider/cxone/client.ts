@@ -25,7 +25,7 @@ import { AdaptiveLimiter } from "./limiter";
 import { limiterWait, logAttempt, timedAttempt } from "./http-log";
 import { DATA_ACTIONS_PATH, findByName, listPath, type ListSource } from "./lookup";
 import { isDataAction, isListPage, normalizeAction, parseJson } from "./shapes";
-import { redact } from "./redact";
+import { redact } from "../shared/redact";
 import { decideRetry, formatMs, parseRetryAfter, retryPolicyFrom } from "./retry";
 import { TokenCache, parseTokenResponse, tokenRequestBody, type IssuedToken } from "./token";
 import type { Clock, DataAction, ListPage, Sleep, Tally } from "../shared/types";

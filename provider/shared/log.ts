@@ -16,6 +16,7 @@
  * (client secret, webhook secret, issued tokens, a webhook URL's path and query).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { redactor } from "./redact";
 
 export type LogLevel = "off" | "info" | "debug";
 export const LOG_LEVELS: readonly LogLevel[] = ["off", "info", "debug"];
@@ -32,7 +33,6 @@ export interface LogRecord {
   fields: LogFields;
 }
 
-const REDACTED = "[redacted]";
 // Strings that must never appear in a line. Bounded: the oldest go first (tokens older than a
 // few renewals are no longer sent anywhere).
 const MAX_SECRETS = 32;
@@ -47,11 +47,6 @@ export function parseLogLevel(text: string | undefined): LogLevel | undefined {
   return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : undefined;
 }
 
-/** `secrets` must come longest first: a secret that contains a shorter one must go whole, not leave its other parts. */
-function redact(text: string, longestFirst: readonly string[]): string {
-  return longestFirst.reduce((t, secret) => (secret.length > 0 && t.includes(secret) ? t.split(secret).join(REDACTED) : t), text);
-}
-
 function quote(value: string): string {
   return BARE.test(value) ? value : JSON.stringify(value);
 }
@@ -61,16 +56,18 @@ function quote(value: string): string {
  * blanked out; values that are not plain words are JSON-quoted; undefined fields are left out.
  */
 export function formatLine(record: LogRecord, secrets: readonly string[] = []): string {
-  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
+  // The client's redaction (every spelling a secret may take, longest first), but a short secret
+  // goes even from inside a word: a mangled word in a diagnostic line costs nothing.
+  const redact = redactor(secrets, 0);
   const parts = ["cxone", `time=${new Date(record.time).toISOString()}`, `level=${record.level}`];
-  if (record.requestId !== undefined) parts.push(`req=${quote(redact(record.requestId, longestFirst))}`);
+  if (record.requestId !== undefined) parts.push(`req=${quote(redact(record.requestId))}`);
   parts.push(`event=${quote(record.event)}`);
   for (const [key, value] of Object.entries(record.fields)) {
     if (value === undefined) continue;
     let text = String(value);
     // A query string may carry a name filter today and a token tomorrow: paths are logged without one.
     if (key === "path") text = text.replace(/[?#].*$/s, "");
-    parts.push(`${key}=${quote(redact(text, longestFirst))}`);
+    parts.push(`${key}=${quote(redact(text))}`);
   }
   return parts.join(" ");
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import { describe, test } from "node:test";
 import { CxoneClient, mergeOwned } from "../../provider/cxone/client";
-import { redact, spellings } from "../../provider/cxone/redact";
+import { redact, spellings } from "../../provider/shared/redact";
 import { DEFAULTS } from "../../provider/shared/defaults";
 import { SEED, type FaultSpec } from "../../provider/emulator/emulator";
 import { AuthenticationError, ResponseTooLargeError, ValidationError } from "../../provider/shared/errors";

@@ -61,6 +61,12 @@ describe("formatLine", () => {
       line: `${PREFIX} level=debug event=http error="token [redacted] refused for [redacted]" reason=[redacted][redacted]`,
     },
     {
+      name: "a secret as a server echoes it, form-encoded, is blanked too",
+      record: { fields: { error: "invalid_client for client_secret=pa%24%24+word" } },
+      secrets: ["pa$$ word"],
+      line: `${PREFIX} level=debug event=http error="invalid_client for client_secret=[redacted]"`,
+    },
+    {
       name: "a secret containing another goes whole, whatever the order they were registered in",
       record: { fields: { error: "abc and xyzabcdef" } },
       secrets: ["abc", "xyzabcdef"],

@@ -1,6 +1,6 @@
 /**
- * Removing credentials and tokens from text a server sent back (an error body, a network
- * failure's message) before it reaches an error message or a log line. Pure.
+ * Removing credentials and tokens from text before it reaches an error message or a log line:
+ * a server's echo (an error body, a network failure's message) and every log value. Pure.
  */
 
 export const REDACTED = "[redacted]";
@@ -31,13 +31,22 @@ export function spellings(secret: string): string[] {
  * alone; longer spellings go first, so a secret inside another is never half replaced.
  */
 export function redact(text: string, secrets: readonly string[]): string {
+  return redactor(secrets)(text);
+}
+
+/**
+ * `redact` with the secrets compiled once, for many texts (the values of one log line).
+ * `aloneBelow`: secrets shorter than this many characters count only where they stand alone.
+ */
+export function redactor(secrets: readonly string[], aloneBelow = ALONE_BELOW): (text: string) => string {
   const variants = secrets
     .filter((s) => s.length > 0)
-    .flatMap((s) => spellings(s).map((spelling) => ({ spelling, alone: s.length < ALONE_BELOW })));
-  if (variants.length === 0) return text;
+    .flatMap((s) => spellings(s).map((spelling) => ({ spelling, alone: s.length < aloneBelow })));
+  if (variants.length === 0) return (text) => text;
   variants.sort((a, b) => b.spelling.length - a.spelling.length);
-  const pattern = variants
-    .map(({ spelling, alone }) => (alone ? `(?<![A-Za-z0-9])${escapeRegExp(spelling)}(?![A-Za-z0-9])` : escapeRegExp(spelling)))
-    .join("|");
-  return text.replace(new RegExp(pattern, "g"), REDACTED);
+  const pattern = new RegExp(
+    variants.map(({ spelling, alone }) => (alone ? `(?<![A-Za-z0-9])${escapeRegExp(spelling)}(?![A-Za-z0-9])` : escapeRegExp(spelling))).join("|"),
+    "g",
+  );
+  return (text) => text.replace(pattern, REDACTED);
 }

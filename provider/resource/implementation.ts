@@ -51,7 +51,7 @@ export async function check(_olds: Props, news: Props) {
 
 /** The inputs that are not CXone configuration but still change what an apply does. */
 function extras(value: DesiredInputs) {
-  return JSON.stringify([value.actionName, value.webhookUrl, value.webhookRequired, value.deleteBehavior, Object.entries(value.triggers).sort()]);
+  return JSON.stringify([value.webhookUrl, value.webhookRequired, value.deleteBehavior, Object.entries(value.triggers).sort()]);
 }
 
 /** null is unset, as in check: YAML writes `actionId:` with no value as null. */

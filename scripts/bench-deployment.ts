@@ -10,6 +10,7 @@
  * It returns the emulator's request log of each phase, the stack state, and the host's peak memory.
  */
 import { readFileSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator/emulator";
 import type { DataAction } from "../provider/shared/types";
 import { inPool, preview, refresh, up, type ResourceState, type StepKind } from "../test/helpers/engine";
@@ -42,6 +43,7 @@ export interface DeploymentResult {
 }
 
 const ERRORS_KEPT = 3;
+const BUCKET_MARGIN_MS = 200; // ms waited beyond the server's refill time before a timed phase
 
 /** Host processes started and not closed yet, so a watchdog can end them by pid. */
 export const liveHostPids = new Set<number>();
@@ -135,7 +137,7 @@ export interface DeploymentOptions {
   registrations: readonly Registration[];
   edited: readonly Registration[]; // the same resources, every input edited so each one updates
   seed: DataAction[];
-  throttle: ThrottleSpec;
+  throttle: ThrottleSpec & { burst: number };
   parallel: number;
 }
 
@@ -168,6 +170,16 @@ export async function withHost<T>(emulator: Emulator, use: (host: ProviderHost) 
 
 const stateBytesOf = (s: ResourceState) => Buffer.byteLength(JSON.stringify({ inputs: s.inputs, outputs: s.outputs }));
 
+/**
+ * Waits until the server's bucket is full again. A timed phase's floor assumes it starts full;
+ * run straight after the phase before (the unthrottled ones take under half a second), a refresh
+ * began with 20 of 50 tokens and was judged against 50. Separate `pulumi` commands are seconds
+ * apart; the margin covers timer slack.
+ */
+function bucketRefilled(throttle: { ratePerSecond: number; burst: number }): Promise<void> {
+  return delay((throttle.burst / throttle.ratePerSecond) * 1000 + BUCKET_MARGIN_MS);
+}
+
 export async function runDeployment(options: DeploymentOptions): Promise<DeploymentResult> {
   const { registrations, parallel } = options;
   const emulator = await startEmulator({ seed: options.seed, throttle: options.throttle });
@@ -178,16 +190,19 @@ export async function runDeployment(options: DeploymentOptions): Promise<Deploym
       const ctx: PhaseContext = { log, hostPid: h.pid(), parallel };
 
       const previewNew = await phase(ctx, registrations, (r) => preview(h, r.name, r.inputs), (s) => s.kind);
+      await bucketRefilled(options.throttle);
       const first = await phase(ctx, registrations, (r) => up(h, r.name, r.inputs), (s) => s.step);
       // Later phases work on what the first apply put in state; a failed resource has no state.
       const applied = first.values.flatMap((v, i) => (v === undefined ? [] : [{ registration: registrations[i], state: v.state }]));
       const noChange = await phase(ctx, applied, (a) => up(h, a.registration.name, a.registration.inputs, a.state), (s) => s.step);
+      await bucketRefilled(options.throttle);
       const refreshed = await phase(ctx, applied, (a) => refresh(h, a.state), () => undefined);
       const after = applied.flatMap((a, i) => {
         const state = refreshed.values[i];
         return state ? [{ registration: a.registration, state }] : [];
       });
       const previewAfter = await phase(ctx, after, (a) => preview(h, a.registration.name, a.registration.inputs, a.state), (s) => s.kind);
+      await bucketRefilled(options.throttle);
       const update = await phase(ctx, after, (a) => up(h, a.registration.name, options.edited[registrations.indexOf(a.registration)].inputs, a.state), (s) => s.step);
 
       const states = after.map((a) => a.state);

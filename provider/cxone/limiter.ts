@@ -19,7 +19,7 @@
  *   No estimate sticks at a floor: every event is followed by growth, relative to wMax, so a
  *   host squeezed to a small share finds the capacity a neighbour freed within seconds. Each
  *   probe that found no more than the last halves c (down to `cubicMin`): a steady server then
- *   costs a 429 every few seconds, and every 429 costs its own call a whole-second Retry-After.
+ *   costs a 429 every 5-6 s, and every 429 costs its own call a whole-second Retry-After.
  *   Finding more, or being squeezed below 80% of the highest rate measured, restores c.
  * - t is pressed time: per grant, the time since the previous one, at most one pacing interval.
  *   It stops while the tenant is idle (a rate grown over an idle minute would only meet a storm
@@ -145,8 +145,15 @@ export class AdaptiveLimiter {
   /** Resolves when a concurrency slot, the pacing credit and any shared hold allow one request. */
   acquire(): Promise<Permit> {
     const now = this.opts.clock.now();
-    // Nothing queued, nothing in flight for a window: the tenant was idle, not slowly paced.
-    if (this.queue.length === 0 && this.inFlight === 0 && this.seq > 0 && now - this.lastActiveAt >= this.windowMs) this.idleRestart(now);
+    if (this.queue.length === 0 && this.inFlight === 0 && this.seq > 0) {
+      const idleMs = now - this.lastActiveAt;
+      // Nothing queued, nothing in flight for a window: the tenant was idle, not slowly paced.
+      if (idleMs >= this.windowMs) this.idleRestart(now);
+      // A shorter gap in demand (the engine between two steps) still let the server's bucket
+      // refill unseen and overflow: what it accepts from the last empty moment on is no longer a
+      // measure of R (counted over the gap, it once halved the estimate). Measure from the next one.
+      else if (idleMs > 2000 / this.rate()) this.emptyAt = null;
+    }
     return new Promise((resolve) => {
       this.queue.push(resolve);
       void this.pump();
@@ -333,7 +340,7 @@ export class AdaptiveLimiter {
     const estimate = probe ? (lower > 0 ? lower : Math.min(this.wMax as number, upper)) : Math.max(lower, Math.min(upper, sinceLast));
     const wMax = Math.max(this.opts.rateFloorPerS, estimate);
     // Each probe that found no more than the last halves the next one's growth: a steady server
-    // then costs a 429 every few seconds, not every second. Finding more restores it.
+    // then costs a 429 every 5-6 s, not every second. Finding more restores it.
     if (this.wMax !== null && wMax > this.wMax * 1.02) this.growth = this.cubic;
     else if (probe) this.growth = Math.max(this.cubicMin, this.growth / 2);
     if (this.stretchFrom !== null) {

@@ -214,6 +214,29 @@ test("idle time does not grow the rate: after a minute idle the pacing resumes n
   );
 });
 
+test("a gap in demand shorter than a window does not count as time the server gave nothing: the rate it measures stays R", async () => {
+  // Pulumi's phases (or a program's waves) come a fraction of a second apart: the bucket
+  // refills and overflows meanwhile. Counted over the gap, the first 429 after it once
+  // measured about half of R and cut the pacing to it.
+  const rate = 50;
+  for (const gapMs of [300, 500, 800]) {
+    const sim = new SimTime();
+    const server = new SimServer(sim, { ratePerSecond: rate, burst: 5 }, 1);
+    const limiter = simLimiter(sim);
+    await sim.run(runHost(sim, server, limiter, { resources: 300, requestsPer: 1 }));
+    const before = limiter.snapshot().throttleEvents;
+    const after = await sim.run(
+      (async () => {
+        await sim.sleep(gapMs);
+        return runHost(sim, server, limiter, { resources: 300, requestsPer: 1 });
+      })(),
+    );
+    const where = `gap ${gapMs} ms (${timeline(server.log, 1, after.startedAt).join(" ")})`;
+    assert.ok(limiter.snapshot().throttleEvents > before, `${where}: the run after the gap met a 429`);
+    assert.ok(after.minRate >= 0.8 * rate, `${where}: paced down to ${after.minRate.toFixed(1)}/s`);
+  }
+});
+
 test("a 429 on a request sent out of the credit stored over an idle spell lowers the burst sent at once, not the rate", async () => {
   const sim = new SimTime();
   const server = new SimServer(sim, { ratePerSecond: 50, burst: 50 }, 3);

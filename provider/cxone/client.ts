@@ -106,6 +106,8 @@ export class CxoneClient {
       cubic: this.settings.rateCubicPerS3,
       cubicMin: this.settings.rateCubicMinPerS3,
       windowMs: this.settings.rateWindowMs,
+      idleMs: this.settings.rateIdleMs,
+      idleHoldMs: this.settings.rateIdleHoldMs,
       pauseMs: this.settings.throttlePauseMs,
       maxPauseMs: this.settings.retryAfterMaxMs,
       clock: this.clock,

@@ -20,10 +20,16 @@
  *   host squeezed to a small share finds the capacity a neighbour freed within seconds. Each
  *   probe that found no more than the last halves c (down to `cubicMin`): a steady server then
  *   costs a 429 every 5-6 s, and every 429 costs its own call a whole-second Retry-After.
- *   Finding more, or being squeezed below 80% of the highest rate measured, restores c.
+ *   Finding more (beyond what the span between the two 429s can resolve), or being squeezed
+ *   below 80% of the highest rate measured, restores c; a probe that found more also reads R
+ *   from the last half window, where `lower` still averages the ramp up to it.
  * - t is pressed time: per grant, the time since the previous one, at most one pacing interval.
  *   It stops while the tenant is idle (a rate grown over an idle minute would only meet a storm
- *   of 429s afterwards), and an idle spell restarts a probe from wMax.
+ *   of 429s afterwards). After `idleMs` with nothing queued or in flight, new work (the next
+ *   Pulumi phase, a program's next wave) starts at wMax and holds it for `idleHoldMs` of pressed
+ *   time before probing: work shorter than that meets no probe, and longer work pays at most one
+ *   Retry-After second on at least that long. Any 429 ends the hold. A shorter gap in demand
+ *   only stops the span R is measured over: the bucket refilled unseen during it.
  * - The credit models the server's bucket: after an idle spell the server's burst is available
  *   again and is spent at once, capped by the burst learned from a stretch that started from a
  *   full bucket (what it accepted less R x its length). A 429 on a request sent out of that
@@ -68,7 +74,9 @@ export interface LimiterOptions {
   slowStartDoublingMs?: number; // ms of pressed time per doubling until the first 429 (DEFAULTS.rateSlowStartDoublingMs)
   cubic?: number; // per s^3: growth coefficient c, a fraction of wMax (DEFAULTS.rateCubicPerS3)
   cubicMin?: number; // per s^3: the least c, after probes past a steady rate kept finding nothing (DEFAULTS.rateCubicMinPerS3)
-  windowMs?: number; // ms: an idle spell this long ends a stretch; shortest span a rate is measured over (DEFAULTS.rateWindowMs)
+  windowMs?: number; // ms: shortest span a rate is measured over (DEFAULTS.rateWindowMs)
+  idleMs?: number; // ms with nothing queued or in flight that ends a stretch: the server's bucket refilled (DEFAULTS.rateIdleMs)
+  idleHoldMs?: number; // ms of pressed time after an idle spell before the rate probes past wMax (DEFAULTS.rateIdleHoldMs)
   pauseMs?: number; // ms everyone holds after a 429 that names no Retry-After (DEFAULTS.throttlePauseMs)
   maxPauseMs?: number; // ms, longest hold one 429 may impose on everyone (DEFAULTS.retryAfterMaxMs)
 }
@@ -97,6 +105,8 @@ export class AdaptiveLimiter {
   private readonly cubic: number;
   private readonly cubicMin: number;
   private readonly windowMs: number;
+  private readonly idleMs: number;
+  private readonly idleHoldMs: number;
   private readonly pauseMs: number;
   private readonly maxPauseMs: number;
   private readonly queue: Array<(permit: Permit) => void> = [];
@@ -106,6 +116,7 @@ export class AdaptiveLimiter {
   private lastGrantAt = Number.NEGATIVE_INFINITY;
   private lastActiveAt = Number.NEGATIVE_INFINITY; // ms since the epoch of the latest grant or answer
   private pressedMs = 0; // pressed time since the last throttle event (or the start)
+  private holdMs = 0; // pressed time left at wMax before probing past it, after an idle spell
   private wMax: number | null = null; // null: slow start
   private growth: number; // per s^3: c of the cubic past wMax now, between cubicMin and cubic
   private scale = 0; // the highest rate measured between two empty moments: the tenant's rate as this host has seen it
@@ -136,6 +147,8 @@ export class AdaptiveLimiter {
     this.cubicMin = Math.min(this.cubic, opts.cubicMin ?? DEFAULTS.rateCubicMinPerS3);
     this.growth = this.cubic;
     this.windowMs = opts.windowMs ?? DEFAULTS.rateWindowMs;
+    this.idleMs = opts.idleMs ?? DEFAULTS.rateIdleMs;
+    this.idleHoldMs = opts.idleHoldMs ?? DEFAULTS.rateIdleHoldMs;
     this.pauseMs = opts.pauseMs ?? DEFAULTS.throttlePauseMs;
     this.maxPauseMs = opts.maxPauseMs ?? DEFAULTS.retryAfterMaxMs;
     this.burst = Math.max(1, opts.initialBurst ?? DEFAULTS.rateInitialBurst);
@@ -147,12 +160,16 @@ export class AdaptiveLimiter {
     const now = this.opts.clock.now();
     if (this.queue.length === 0 && this.inFlight === 0 && this.seq > 0) {
       const idleMs = now - this.lastActiveAt;
-      // Nothing queued, nothing in flight for a window: the tenant was idle, not slowly paced.
-      if (idleMs >= this.windowMs) this.idleRestart(now);
+      // Nothing queued, nothing in flight for a while: the tenant was idle, not slowly paced.
+      if (idleMs >= this.idleMs) this.idleRestart(now);
       // A shorter gap in demand (the engine between two steps) still let the server's bucket
-      // refill unseen and overflow: what it accepts from the last empty moment on is no longer a
-      // measure of R (counted over the gap, it once halved the estimate). Measure from the next one.
-      else if (idleMs > 2000 / this.rate()) this.emptyAt = null;
+      // refill unseen and overflow: what it accepted from the last empty moment on, or over the
+      // last half window, is no longer a measure of R (counted over the gap, it once halved the
+      // estimate). Measure from after it.
+      else if (idleMs > 2000 / this.rate()) {
+        this.emptyAt = null;
+        this.activeSince = now;
+      }
     }
     return new Promise((resolve) => {
       this.queue.push(resolve);
@@ -215,7 +232,7 @@ export class AdaptiveLimiter {
         if (this.storedBurst > 0) this.storedBurst--;
         // Pressed time: the time since the previous grant, at most one pacing interval, so a burst
         // out of stored credit, or an idle spell, does not count as time spent at the rate.
-        this.pressedMs += Math.min(now - this.lastGrantAt, 1000 / this.rate());
+        this.press(Math.min(now - this.lastGrantAt, 1000 / this.rate()));
         this.lastGrantAt = now;
         this.lastActiveAt = now;
         this.inFlight++;
@@ -224,6 +241,15 @@ export class AdaptiveLimiter {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Pressed time passes; during an idle hold it passes at wMax, the cubic's plateau, not past it. */
+  private press(ms: number): void {
+    if (this.holdMs > 0 && this.wMax !== null && this.pressedMs >= 1000 * this.regainS(this.growthNow())) {
+      this.holdMs = Math.max(0, this.holdMs - ms);
+      return;
+    }
+    this.pressedMs += ms;
   }
 
   /** 0 when one request may go now (its credit is then spent), else the ms to wait first. */
@@ -247,8 +273,8 @@ export class AdaptiveLimiter {
   }
 
   /**
-   * After a window with nothing queued or in flight the server's bucket has refilled (as far as
-   * it goes in a window): a new stretch from a full bucket. The last empty moment says nothing.
+   * After `idleMs` with nothing queued or in flight the server's bucket has refilled (as far as
+   * it goes meanwhile): a new stretch from a full bucket. The last empty moment says nothing.
    */
   private idleRestart(now: number): void {
     this.stretchFrom = now;
@@ -262,6 +288,11 @@ export class AdaptiveLimiter {
     this.storedSent = 0;
     // A probe interrupted by the idle spell starts again from wMax: what lay past it is unknown.
     if (this.wMax !== null) this.pressedMs = Math.min(this.pressedMs, 1000 * this.regainS(this.growthNow()));
+    // New work (the next Pulumi phase, the next wave of a program) after wMax was just measured:
+    // a probe early in it buys a 429 whose whole-second Retry-After ends a short phase a second
+    // late. Pace at wMax for idleHoldMs first: work shorter than that never probes, longer work
+    // pays at most one second on at least idleHoldMs. A 429 ends the hold (throttleEvent).
+    this.holdMs = this.idleHoldMs;
   }
 
   private permit(grant: Grant): Permit {
@@ -337,11 +368,18 @@ export class AdaptiveLimiter {
     // been empty all along, so what it accepted since is R over that short span, give or take one.
     const train = this.wMax !== null && spanMs > 0 && spanMs < this.windowMs / 2;
     const sinceLast = train ? ((this.acceptedSinceEmpty + 1) * 1000) / spanMs : Number.POSITIVE_INFINITY;
-    const estimate = probe ? (lower > 0 ? lower : Math.min(this.wMax as number, upper)) : Math.max(lower, Math.min(upper, sinceLast));
+    // More than the last event's rate by over 2% and two requests' worth of the span: less is
+    // the measurement's own resolution, and taking it for "more" kept probes fast for ever.
+    const foundMore = probe && spanMs > 0 && lower > (this.wMax as number) * 1.02 + 2000 / spanMs;
+    // A probe that found more (a neighbour left, or slow start stopped short) was sent past R
+    // into a bucket already empty: the last half window's count, less what the bucket held at
+    // its start (at most the burst), is R. `lower` lags behind: it averages the ramp up to it.
+    const found = foundMore && Number.isFinite(recent) ? Math.max(lower, Math.min(sentAt, recent - (2 * this.burst * 1000) / this.windowMs)) : lower;
+    const estimate = probe ? (lower > 0 ? found : Math.min(this.wMax as number, upper)) : Math.max(lower, Math.min(upper, sinceLast));
     const wMax = Math.max(this.opts.rateFloorPerS, estimate);
     // Each probe that found no more than the last halves the next one's growth: a steady server
     // then costs a 429 every 5-6 s, not every second. Finding more restores it.
-    if (this.wMax !== null && wMax > this.wMax * 1.02) this.growth = this.cubic;
+    if (foundMore) this.growth = this.cubic;
     else if (probe) this.growth = Math.max(this.cubicMin, this.growth / 2);
     if (this.stretchFrom !== null) {
       // From a full bucket to empty: the server accepted B + R x the stretch (less overflow).
@@ -358,6 +396,7 @@ export class AdaptiveLimiter {
     // Only a measured rate counts as seen: the slow start's guess can be far above R.
     if (lower > 0) this.scale = Math.max(this.scale, lower);
     this.pressedMs = 0;
+    this.holdMs = 0;
     this.events++;
     this.eventSeq = this.seq - 1;
     this.emptyAt = grant.at;

@@ -27,7 +27,9 @@ export const DEFAULTS = {
   rateDecrease: 0.9, // multiplier: the rate after a 429, of the rate the server was seen to take
   rateCubicPerS3: 1, // per s^3: after a 429 the rate regains, then probes past, that rate as 1 + c (t - K)^3 of it
   rateCubicMinPerS3: 0.00390625, // per s^3 (1/256): the least c, reached by halving it after each probe that found nothing more; a steady server then costs a 429 every 5-6 s
-  rateWindowMs: 1_000, // ms without a request after which the server's bucket counts as refilled
+  rateWindowMs: 1_000, // ms, the shortest span the limiter measures the server's rate over
+  rateIdleMs: 500, // ms with nothing queued or in flight after which the server's bucket counts as refilled: new work
+  rateIdleHoldMs: 8_000, // ms of busy time new work is paced at the rate last measured before probing past it
   throttlePauseMs: 500, // ms every caller of a tenant holds after a 429 that names no Retry-After
   breakerThreshold: 8, // consecutive failed calls that open a tenant's breaker
   breakerCooldownMs: 15_000, // ms an open breaker fails fast before a trial call

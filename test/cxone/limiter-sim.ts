@@ -117,9 +117,9 @@ export async function runHost(
   sim: SimTime,
   server: SimServer,
   limiter: AdaptiveLimiter,
-  opts: { host?: number; resources: number; requestsPer: number; callers?: number; startAt?: number; seed?: number },
+  opts: { host?: number; resources: number; requestsPer: number; callers?: number; startAt?: number; seed?: number; stepMs?: [number, number] },
 ): Promise<HostRun> {
-  const { host = 0, resources, requestsPer, callers = 10, startAt = 0, seed = 1 } = opts;
+  const { host = 0, resources, requestsPer, callers = 10, startAt = 0, seed = 1, stepMs = [0, 0] } = opts;
   const random = mulberry32(seed + 1000 * host);
   const policy = retryPolicyFrom(DEFAULTS);
   if (sim.now - START < startAt) await sim.sleep(startAt - (sim.now - START));
@@ -150,7 +150,12 @@ export async function runHost(
     while (next < resources) {
       next++;
       try {
-        for (let r = 0; r < requestsPer; r++) await call();
+        for (let r = 0; r < requestsPer; r++) {
+          // The engine's own time per step (check, diff, the host's gRPC round trips), outside the limiter.
+          const ms = (stepMs[0] + random() * (stepMs[1] - stepMs[0])) / requestsPer;
+          if (ms > 0) await sim.sleep(ms);
+          await call();
+        }
       } catch (error) {
         if (process.env.SIMDEBUG) console.log(String(error));
         run.failedResources++;

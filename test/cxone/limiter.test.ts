@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { mulberry32 } from "../../provider/emulator/faults";
 import { CxoneClient } from "../../provider/cxone/client";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SEED } from "../../provider/emulator/emulator";
+import { DEFAULTS } from "../../provider/shared/defaults";
 import { TransientError } from "../../provider/shared/errors";
 import type { AdaptiveLimiter } from "../../provider/cxone/limiter";
 import { manualClock, startEmulator } from "../helpers/emulator";
@@ -21,7 +22,11 @@ const PHASES = [
   { phase: "update", requestsPer: 2 }, // GET + PUT
 ] as const;
 
-/** One host through the three phases, idle 3 s before each (the engine's check/diff phases). */
+/**
+ * One host through the three phases as the bench runs them: before each, the bench's wait for a
+ * full bucket and the unthrottled phase before it (600 ms more); each resource's own engine time
+ * between its requests (40-100 ms: check, diff, the host's round trips).
+ */
 async function phases(ratePerSecond: number, burst: number, resources: number, seed: number) {
   const sim = new SimTime();
   const server = new SimServer(sim, { ratePerSecond, burst }, seed);
@@ -30,9 +35,9 @@ async function phases(ratePerSecond: number, burst: number, resources: number, s
   await sim.run(
     (async () => {
       for (const { phase, requestsPer } of PHASES) {
-        await sim.sleep(3000);
+        await sim.sleep((burst / ratePerSecond) * 1000 + 600);
         const from = server.log.length;
-        const run = await runHost(sim, server, limiter, { resources, requestsPer, seed });
+        const run = await runHost(sim, server, limiter, { resources, requestsPer, seed, stepMs: [40, 100] });
         const log = server.log.slice(from);
         const accepted = log.filter((a) => a.status === 200).length;
         figures.push({
@@ -62,7 +67,7 @@ for (const { rate, resources } of CASES) {
   for (const share of [0.1, 0.2, 0.5, 1]) {
     const burst = Math.round(rate * share);
     test(`one host, ${resources} resources, server R=${rate}/s burst ${burst}: first apply, refresh and update each within 1.15x the floor, <=5% 429s`, async () => {
-      for (const seed of [1, 2, 3]) {
+      for (const seed of [1, 2, 3, 4, 5]) {
         for (const f of await phases(rate, burst, resources, seed)) {
           const where = `seed ${seed}, ${f.phase} (${f.timeline})`;
           assert.equal(f.failed, 0, where);
@@ -219,7 +224,7 @@ test("a gap in demand shorter than a window does not count as time the server ga
   // refills and overflows meanwhile. Counted over the gap, the first 429 after it once
   // measured about half of R and cut the pacing to it.
   const rate = 50;
-  for (const gapMs of [300, 500, 800]) {
+  for (const gapMs of [150, 300, 450]) {
     const sim = new SimTime();
     const server = new SimServer(sim, { ratePerSecond: rate, burst: 5 }, 1);
     const limiter = simLimiter(sim);
@@ -235,6 +240,78 @@ test("a gap in demand shorter than a window does not count as time the server ga
     assert.ok(limiter.snapshot().throttleEvents > before, `${where}: the run after the gap met a 429`);
     assert.ok(after.minRate >= 0.8 * rate, `${where}: paced down to ${after.minRate.toFixed(1)}/s`);
   }
+});
+
+// Idle for more than rateIdleMs: the next Pulumi phase (600 ms, shorter than a window) or much later.
+for (const idleMs of [600, 2000]) {
+  test(`new work ${idleMs} ms after the last paces at the rate last measured for idleHoldMs before it probes past it`, async () => {
+    // A probe early in a short phase buys a 429 whose whole-second Retry-After ends the phase a
+    // second late (a refresh of 200 at 50/s has a floor of 3-4 s); the hold keeps it out.
+    const rate = 50;
+    const sim = new SimTime();
+    const server = new SimServer(sim, { ratePerSecond: rate, burst: 5 }, 1);
+    const limiter = simLimiter(sim);
+    await sim.run(runHost(sim, server, limiter, { resources: 300, requestsPer: 1 }));
+    const run = await sim.run(
+      (async () => {
+        await sim.sleep(idleMs);
+        return runHost(sim, server, limiter, { resources: 750, requestsPer: 1 });
+      })(),
+    );
+    const log = server.log.filter((a) => a.at >= run.startedAt);
+    const perSecond = timeline(log, 1, run.startedAt);
+    const first429 = log.find((a) => a.status === 429);
+    const where = `accepted/429 per second: ${perSecond.join(" ")}`;
+    // After the hold it probes again: no estimate is kept for good.
+    assert.ok(first429 !== undefined && first429.at - run.startedAt >= DEFAULTS.rateIdleHoldMs, `first 429 at ${first429 && first429.at - run.startedAt} ms: ${where}`);
+    // Held at the rate measured, not below it.
+    const held = perSecond.slice(1, DEFAULTS.rateIdleHoldMs / 1000).map((bin) => Number(bin.split("/")[0]));
+    assert.ok(held.every((n) => n >= 0.9 * rate), `held at R: ${where}`);
+  });
+}
+
+test("on a steady server the probes slow down: once the rate is known, a 429 every 5 s or more", async () => {
+  // Each 429 costs its call a whole-second Retry-After. A probe that met the server's rate again
+  // (within what the span between two 429s can tell apart) halves the next one's growth.
+  for (const burst of [5, 10, 25, 50]) {
+    const sim = new SimTime();
+    const server = new SimServer(sim, { ratePerSecond: 50, burst }, 3);
+    const run = await sim.run(runHost(sim, server, simLimiter(sim), { resources: 3000, requestsPer: 1, stepMs: [40, 100] }));
+    const late = server.log.filter((a) => a.status === 429 && a.at >= run.startedAt + 20_000);
+    const spanS = (run.finishedAt - run.startedAt - 20_000) / 1000;
+    assert.ok(late.length <= spanS / 5, `burst ${burst}: ${late.length} 429s in the last ${spanS.toFixed(0)} s (${timeline(server.log, 1, run.startedAt + 20_000).join(" ")})`);
+  }
+});
+
+test("a 429 ends the hold: new work that meets a neighbour still regains the rate within seconds of the neighbour leaving", async () => {
+  const rate = 50;
+  const sim = new SimTime();
+  const server = new SimServer(sim, { ratePerSecond: rate, burst: 5 }, 2);
+  const limiter = simLimiter(sim);
+  await sim.run(runHost(sim, server, limiter, { resources: 300, requestsPer: 1 }));
+  const leavesAfterMs = 3000;
+  const run = await sim.run(
+    (async () => {
+      await sim.sleep(2000);
+      const startedAt = sim.now;
+      // Arrived during the idle spell: 30 requests a second whatever it is answered, for 3 s.
+      const neighbour = (async () => {
+        while (sim.now - startedAt < leavesAfterMs) {
+          void server.send(1);
+          await sim.sleep(1000 / 30);
+        }
+      })();
+      const [ours] = await Promise.all([runHost(sim, server, limiter, { resources: 500, requestsPer: 1 }), neighbour]);
+      return ours;
+    })(),
+  );
+  const ours = timeline(server.log.filter((a) => a.host === 0), 1, run.startedAt);
+  const perSecond = ours.map((bin) => Number(bin.split("/")[0]));
+  const left = leavesAfterMs / 1000;
+  const where = `ours, accepted/429 per second from the new work: ${ours.join(" ")}`;
+  // Still held at the rate measured before the idle spell, it would have crawled at its share
+  // until the hold ran out, 8 s in.
+  assert.ok(Math.max(...perSecond.slice(left + 1, left + 4)) >= 0.8 * rate, `regained within 4 s of the neighbour leaving: ${where}`);
 });
 
 test("a 429 on a request sent out of the credit stored over an idle spell lowers the burst sent at once, not the rate", async () => {

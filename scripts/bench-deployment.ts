@@ -180,6 +180,45 @@ function bucketRefilled(throttle: { ratePerSecond: number; burst: number }): Pro
   return delay((throttle.burst / throttle.ratePerSecond) * 1000 + BUCKET_MARGIN_MS);
 }
 
+type Applied = { registration: Registration; state: ResourceState };
+
+// Later phases work on what the one before put in state; a failed resource has none.
+function stated(registrations: readonly Registration[], values: readonly (ResourceState | { state: ResourceState } | null | undefined)[]): Applied[] {
+  return values.flatMap((v, i) => (v === undefined || v === null ? [] : [{ registration: registrations[i], state: "state" in v ? v.state : v }]));
+}
+
+const firstApply = (h: ProviderHost, ctx: PhaseContext, registrations: readonly Registration[]) =>
+  phase(ctx, registrations, (r) => up(h, r.name, r.inputs), (s) => s.step);
+const refreshOf = (h: ProviderHost, ctx: PhaseContext, applied: readonly Applied[]) => phase(ctx, applied, (a) => refresh(h, a.state), () => undefined);
+const updateOf = (h: ProviderHost, ctx: PhaseContext, after: readonly Applied[], options: DeploymentOptions) =>
+  phase(ctx, after, (a) => up(h, a.registration.name, options.edited[options.registrations.indexOf(a.registration)].inputs, a.state), (s) => s.step);
+
+export type PerCommandResult = Pick<DeploymentResult, "firstApply" | "refresh" | "update">;
+
+/**
+ * The timed phases as Pulumi's CLI runs them, one command each: every `pulumi up` or
+ * `pulumi refresh` starts its own host, so the limiter starts cold each time (runDeployment
+ * keeps one host for all six phases). Measured beside the sweep, not judged.
+ */
+export async function runPerCommand(options: DeploymentOptions): Promise<PerCommandResult> {
+  const emulator = await startEmulator({ seed: options.seed, throttle: options.throttle });
+  try {
+    const command = <R>(use: (h: ProviderHost, ctx: PhaseContext) => Promise<R>) =>
+      withHost(emulator, async (h) => {
+        await bucketRefilled(options.throttle);
+        return use(h, { log: emulator.requests, hostPid: h.pid(), parallel: options.parallel });
+      });
+    const first = await command((h, ctx) => firstApply(h, ctx, options.registrations));
+    const applied = stated(options.registrations, first.values);
+    const refreshed = await command((h, ctx) => refreshOf(h, ctx, applied));
+    const after = stated(applied.map((a) => a.registration), refreshed.values);
+    const update = await command((h, ctx) => updateOf(h, ctx, after, options));
+    return { firstApply: first.result, refresh: refreshed.result, update: update.result };
+  } finally {
+    await emulator.close();
+  }
+}
+
 export async function runDeployment(options: DeploymentOptions): Promise<DeploymentResult> {
   const { registrations, parallel } = options;
   const emulator = await startEmulator({ seed: options.seed, throttle: options.throttle });
@@ -191,19 +230,15 @@ export async function runDeployment(options: DeploymentOptions): Promise<Deploym
 
       const previewNew = await phase(ctx, registrations, (r) => preview(h, r.name, r.inputs), (s) => s.kind);
       await bucketRefilled(options.throttle);
-      const first = await phase(ctx, registrations, (r) => up(h, r.name, r.inputs), (s) => s.step);
-      // Later phases work on what the first apply put in state; a failed resource has no state.
-      const applied = first.values.flatMap((v, i) => (v === undefined ? [] : [{ registration: registrations[i], state: v.state }]));
+      const first = await firstApply(h, ctx, registrations);
+      const applied = stated(registrations, first.values);
       const noChange = await phase(ctx, applied, (a) => up(h, a.registration.name, a.registration.inputs, a.state), (s) => s.step);
       await bucketRefilled(options.throttle);
-      const refreshed = await phase(ctx, applied, (a) => refresh(h, a.state), () => undefined);
-      const after = applied.flatMap((a, i) => {
-        const state = refreshed.values[i];
-        return state ? [{ registration: a.registration, state }] : [];
-      });
+      const refreshed = await refreshOf(h, ctx, applied);
+      const after = stated(applied.map((a) => a.registration), refreshed.values);
       const previewAfter = await phase(ctx, after, (a) => preview(h, a.registration.name, a.registration.inputs, a.state), (s) => s.kind);
       await bucketRefilled(options.throttle);
-      const update = await phase(ctx, after, (a) => up(h, a.registration.name, options.edited[registrations.indexOf(a.registration)].inputs, a.state), (s) => s.step);
+      const update = await updateOf(h, ctx, after, options);
 
       const states = after.map((a) => a.state);
       return {

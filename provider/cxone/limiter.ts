@@ -194,6 +194,11 @@ export class AdaptiveLimiter {
     return Math.cbrt((1 - this.opts.decrease) / c);
   }
 
+  /** K in ms at the growth in force now: where the cubic is back at wMax. */
+  private regainMsNow(): number {
+    return 1000 * this.regainS(this.growthNow());
+  }
+
   /**
    * Below the highest rate measured (a neighbour took a share) growth is always fast: that
    * capacity was there before and may be again. At it, probes that kept finding nothing slow.
@@ -245,7 +250,7 @@ export class AdaptiveLimiter {
 
   /** Pressed time passes; during an idle hold it passes at wMax, the cubic's plateau, not past it. */
   private press(ms: number): void {
-    if (this.holdMs > 0 && this.wMax !== null && this.pressedMs >= 1000 * this.regainS(this.growthNow())) {
+    if (this.holdMs > 0 && this.wMax !== null && this.pressedMs >= this.regainMsNow()) {
       this.holdMs = Math.max(0, this.holdMs - ms);
       return;
     }
@@ -287,7 +292,7 @@ export class AdaptiveLimiter {
     this.storedBurst = Math.max(0, Math.floor(refilled) - 1);
     this.storedSent = 0;
     // A probe interrupted by the idle spell starts again from wMax: what lay past it is unknown.
-    if (this.wMax !== null) this.pressedMs = Math.min(this.pressedMs, 1000 * this.regainS(this.growthNow()));
+    if (this.wMax !== null) this.pressedMs = Math.min(this.pressedMs, this.regainMsNow());
     // New work (the next Pulumi phase, the next wave of a program) after wMax was just measured:
     // a probe early in it buys a 429 whose whole-second Retry-After ends a short phase a second
     // late. Pace at wMax for idleHoldMs first: work shorter than that never probes, longer work

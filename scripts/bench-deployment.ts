@@ -183,8 +183,8 @@ function bucketRefilled(throttle: { ratePerSecond: number; burst: number }): Pro
 type Applied = { registration: Registration; state: ResourceState };
 
 // Later phases work on what the one before put in state; a failed resource has none.
-function stated(registrations: readonly Registration[], values: readonly (ResourceState | { state: ResourceState } | null | undefined)[]): Applied[] {
-  return values.flatMap((v, i) => (v === undefined || v === null ? [] : [{ registration: registrations[i], state: "state" in v ? v.state : v }]));
+function stated(registrations: readonly Registration[], states: readonly (ResourceState | null | undefined)[]): Applied[] {
+  return states.flatMap((state, i) => (state ? [{ registration: registrations[i], state }] : []));
 }
 
 const firstApply = (h: ProviderHost, ctx: PhaseContext, registrations: readonly Registration[]) =>
@@ -209,7 +209,7 @@ export async function runPerCommand(options: DeploymentOptions): Promise<PerComm
         return use(h, { log: emulator.requests, hostPid: h.pid(), parallel: options.parallel });
       });
     const first = await command((h, ctx) => firstApply(h, ctx, options.registrations));
-    const applied = stated(options.registrations, first.values);
+    const applied = stated(options.registrations, first.values.map((v) => v?.state));
     const refreshed = await command((h, ctx) => refreshOf(h, ctx, applied));
     const after = stated(applied.map((a) => a.registration), refreshed.values);
     const update = await command((h, ctx) => updateOf(h, ctx, after, options));
@@ -231,7 +231,7 @@ export async function runDeployment(options: DeploymentOptions): Promise<Deploym
       const previewNew = await phase(ctx, registrations, (r) => preview(h, r.name, r.inputs), (s) => s.kind);
       await bucketRefilled(options.throttle);
       const first = await firstApply(h, ctx, registrations);
-      const applied = stated(registrations, first.values);
+      const applied = stated(registrations, first.values.map((v) => v?.state));
       const noChange = await phase(ctx, applied, (a) => up(h, a.registration.name, a.registration.inputs, a.state), (s) => s.step);
       await bucketRefilled(options.throttle);
       const refreshed = await refreshOf(h, ctx, applied);

@@ -2,19 +2,21 @@
  * `npm run demo`: the GitOps example (examples/gitops/actions.yaml) applied to the built-in
  * CXone emulator. No account and no credentials: the emulator issues its own.
  *
- * With the Pulumi CLI on PATH it runs `pulumi preview` and `pulumi up` for real, on a local
- * file backend in a temporary directory. Without it, it drives the same program through
- * Pulumi's own dynamic-provider host, exactly as the tests do, and says so.
+ * With the Pulumi CLI (on PATH, or built by `npm run cli:build`) it runs `pulumi preview` and
+ * `pulumi up` for real, on a local file backend in a temporary directory. Without one, its first
+ * line says so and how to build one, and it drives the same program through the tests' model of
+ * the engine (Pulumi's own dynamic-provider host, in the engine's order).
  *
  * `npm run demo -- --audit-json` prints each audit record whole instead of its one-line summary.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from "../provider/emulator/emulator";
 import type { AuditRecord } from "../provider/resource/audit";
 import type { DataAction } from "../provider/shared/types";
+import { locateCli, type Cli } from "../test/helpers/cli";
 import { REPO_ROOT } from "../test/helpers/host";
 import { Stack } from "../test/helpers/stack";
 
@@ -24,40 +26,60 @@ const PARALLEL = 10; // operations at once, like `pulumi up --parallel 10`
 // Signs the demo's webhook deliveries; the emulator's receiver verifies them. Never printed.
 const WEBHOOK_SECRET = "demo-only-webhook-secret";
 
-function pulumiOnPath(): boolean {
-  return spawnSync("pulumi", ["version"], { stdio: "ignore" }).status === 0;
+/**
+ * The real CLI: the example copied as a user copies it into a throwaway project (the
+ * repository's node_modules holds this package, linked by `prepare`, so nothing is installed),
+ * a local file backend and PULUMI_HOME, all in a temp dir. Commands that run the program go
+ * through tools/pulumi/client-runtime.cjs, as in the engine tests.
+ */
+/** Runs a command to its end with the terminal's stdio; the event loop (the emulator) keeps serving. */
+function exec(bin: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { ...options, stdio: "inherit" });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(bin)} ${args.join(" ")} exited with ${code}`))));
+  });
 }
 
-/** The real CLI: a throwaway project directory and a local file backend, both in a temp dir. */
-function runWithCli(emulator: Emulator): void {
+async function runWithCli(emulator: Emulator, cli: Cli): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), "cxone-demo-"));
   try {
-    // The example is a project of its own (Pulumi.yaml, package.json, tsconfig.json), copied as
-    // a user copies it; the repository's node_modules holds this package (linked by `prepare`)
-    // and its dependencies, so nothing is installed.
     const project = path.join(work, "project");
-    cpSync(GITOPS, project, { recursive: true });
+    cpSync(GITOPS, project, { recursive: true, filter: (source) => !source.includes(`${path.sep}node_modules`) });
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
+    mkdirSync(path.join(work, "state"));
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CXONE_") && !key.startsWith("PULUMI_")));
     const env = {
-      ...process.env,
+      ...inherited,
+      // The dynamic-provider plugin ships in @pulumi/pulumi's root and runs this `node`.
+      PATH: [path.dirname(process.execPath), path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi"), process.env.PATH ?? ""].join(path.delimiter),
+      PULUMI_HOME: path.join(work, "home"),
       PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
       PULUMI_CONFIG_PASSPHRASE: "demo-only-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     };
-    const pulumi = (...args: string[]) => execFileSync("pulumi", args, { cwd: project, env, stdio: "inherit" });
-    mkdirSync(path.join(work, "state"));
-    pulumi("stack", "init", "dev", "--non-interactive");
-    pulumi("config", "set", "cxone:baseUrl", emulator.url);
-    pulumi("config", "set", "cxone:clientId", EMULATOR_CLIENT_ID);
-    pulumi("config", "set", "--secret", "cxone:clientSecret", EMULATOR_CLIENT_SECRET);
-    pulumi("config", "set", "--secret", "cxone:webhookSecret", WEBHOOK_SECRET);
-    pulumi("config", "set", "webhookUrl", emulator.webhookUrl);
-    pulumi("preview", "--non-interactive", "--diff");
-    pulumi("up", "--yes", "--non-interactive", "--parallel", String(PARALLEL));
+    // Never a synchronous child: the emulator answers from this process's event loop.
+    const pulumi = (...args: string[]) => exec(cli.bin, [...args, "--non-interactive"], { cwd: project, env });
+    const launcher = path.join(REPO_ROOT, "tools", "pulumi", "client-runtime.cjs");
+    const run = (...args: string[]) => exec(process.execPath, [launcher, cli.bin, ...args, "--non-interactive"], { cwd: project, env });
+    await pulumi("stack", "init", "dev");
+    await pulumi(
+      "config", "set-all",
+      "--plaintext", `cxone:baseUrl=${emulator.url}`,
+      "--plaintext", `cxone:clientId=${EMULATOR_CLIENT_ID}`,
+      "--secret", `cxone:clientSecret=${EMULATOR_CLIENT_SECRET}`,
+      "--secret", `cxone:webhookSecret=${WEBHOOK_SECRET}`,
+      "--plaintext", `webhookUrl=${emulator.webhookUrl}`,
+    );
+    await run("preview", "--diff");
+    await run("up", "--yes", "--skip-preview", "--parallel", String(PARALLEL));
     const signed = emulator.deliveries.filter((d) => d.signatureValid === true).length;
     console.log(`Webhook receiver: ${emulator.deliveries.length} deliveries, ${signed} with a valid signature`);
-    pulumi("stack", "output", "applied", "--json");
-    pulumi("preview", "--non-interactive", "--expect-no-changes");
+    await pulumi("stack", "output", "applied", "--json");
+    emulator.reset();
+    await run("preview", "--expect-no-changes");
+    console.log(`Second preview: no changes, ${emulator.requests.length} HTTP requests.`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -91,7 +113,6 @@ function summary(audit: AuditRecord): string {
 }
 
 async function runWithHost(emulator: Emulator, auditJson: boolean): Promise<void> {
-  console.log("The Pulumi CLI is not on PATH: running WITHOUT the CLI.");
   console.log("The program runs under pulumi.runtime.setMocks; its resources go through Pulumi's own");
   console.log("dynamic-provider host over gRPC (check, diff, create, ...), in the order `pulumi up` uses.\n");
 
@@ -141,11 +162,19 @@ async function runWithHost(emulator: Emulator, auditJson: boolean): Promise<void
 }
 
 async function main(): Promise<void> {
+  const cli = locateCli();
+  // The first line says which engine runs, so a model run is never mistaken for the real one.
+  console.log(
+    cli !== undefined
+      ? `Engine: the Pulumi CLI ${cli.version} (${cli.source}: ${cli.bin})`
+      : "Engine: a MODEL of Pulumi's engine, running WITHOUT the CLI: no `pulumi` on PATH and none built. " +
+          "`npm run cli:build` builds Pulumi's CLI from the Go module proxy (Go 1.26+); then run the demo again.",
+  );
   const emulator = await startEmulator({ webhookSecret: WEBHOOK_SECRET });
   console.log(`CXone emulator listening on ${emulator.url}\n`);
   try {
-    if (pulumiOnPath()) {
-      runWithCli(emulator);
+    if (cli !== undefined) {
+      await runWithCli(emulator, cli);
     } else {
       await runWithHost(emulator, process.argv.includes("--audit-json"));
     }

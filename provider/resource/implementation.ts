@@ -75,6 +75,17 @@ function replacedBy(id: string, olds: Props, news: Props): string[] {
   return replaces;
 }
 
+/**
+ * The last apply did not finish: its write was unconfirmed (a PARTIAL audit that attempted no
+ * delivery), or a required webhook was not delivered. `applied` alone cannot tell: a refresh
+ * (the pipelines refresh before every up) fills it in from CXone, and the apply would then
+ * never be finished, its audit PARTIAL and its webhook unsent for good.
+ */
+function unfinished(audit: AuditRecord | undefined, value: DesiredInputs): boolean {
+  if (audit?.status !== "PARTIAL") return false;
+  return audit.webhook?.attempts === 0 || (value.webhookRequired && value.webhookUrl !== null);
+}
+
 export async function diff(id: string, olds: Props, news: Props) {
   const replaces = replacedBy(id, olds, news);
   const next = validateInputs(pickInputs(news));
@@ -85,13 +96,11 @@ export async function diff(id: string, olds: Props, news: Props) {
     return { changes: true, replaces, deleteBeforeReplace: false };
   }
   const owned = normalizeDesired(next.value, next.computed);
-  const audit = olds.audit as AuditRecord | undefined;
-  const webhookPending = next.value.webhookRequired && next.value.webhookUrl !== null && audit?.status === "PARTIAL";
   const changes =
     replaces.length > 0 ||
     !ownedEquals(asAction("", applied), owned) ||
     extras(next.value) !== extras(previous.value) ||
-    webhookPending;
+    unfinished(olds.audit as AuditRecord | undefined, next.value);
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
@@ -169,6 +178,15 @@ function outputsOf(news: Props, desired: Desired, actionId: string, applied: Own
 }
 
 /**
+ * A partial failure's outputs as the engine records them: the host adds `__provider` to the
+ * outputs of a success, but records an error's properties exactly as given. Without it the
+ * next `pulumi refresh` or `pulumi destroy` cannot find the provider code for this resource.
+ */
+function partial(message: string, actionId: string, news: Props, outs: Props): PartialApplyError {
+  return new PartialApplyError(message, actionId, { ...outs, __provider: news.__provider });
+}
+
+/**
  * A write whose outcome is unknown still goes into state, as a partial failure with `applied`
  * unknown: nothing CXone may hold is left unrecorded, and the next `pulumi up` reads the action
  * and finishes (diff always reports a change while `applied` is unknown).
@@ -179,9 +197,10 @@ function unconfirmed(error: UnconfirmedWriteError, operation: "create" | "update
     webhook: { delivered: false, status: null, attempts: 0, error: "not sent: the write is unconfirmed" },
     status: "PARTIAL",
   };
-  return new PartialApplyError(
+  return partial(
     `${error.message} It is recorded as unconfirmed; run \`pulumi up\` again to read the action and finish the apply.`,
     actionId,
+    news,
     outputsOf(news, desired, actionId, null, seen.original ?? null, audit),
   );
 }
@@ -208,11 +227,12 @@ async function finish(operation: "create" | "update", news: Props, desired: Desi
   };
   const outs = outputsOf(news, desired, actionId, ownedOf(applied.action), applied.original, audit);
   if (failedDelivery && desired.value.webhookRequired) {
-    throw new PartialApplyError(
+    throw partial(
       `Applied ${desired.value.actionName} (${actionId}) but the required webhook was not delivered after ` +
         `${webhook.attempts} attempt(s): ${webhook.error ?? `status ${webhook.status}`}. ` +
         "The configuration is recorded; fix the receiver and run `pulumi up` again to retry the delivery.",
       actionId,
+      news,
       outs,
     );
   }

@@ -36,7 +36,12 @@ export async function preview(host: ProviderHost, name: string, news: Props, pri
   if (checked.failures.length > 0) throw new CheckFailed(checked.failures);
   if (!prior) return { kind: "create", inputs: checked.inputs, replaces: [] };
   const diff = await host.diff(name, prior.id, prior.outputs, checked.inputs);
-  if (diff.replaces.length > 0) return { kind: "replace", inputs: checked.inputs, replaces: diff.replaces };
+  if (diff.replaces.length > 0) {
+    // As the engine does: a replacement's inputs are checked again, without the old ones.
+    const rechecked = await host.check(name, {}, news);
+    if (rechecked.failures.length > 0) throw new CheckFailed(rechecked.failures);
+    return { kind: "replace", inputs: rechecked.inputs, replaces: diff.replaces };
+  }
   return { kind: diff.changes === "none" ? "same" : "update", inputs: checked.inputs, replaces: [] };
 }
 
@@ -67,6 +72,8 @@ export async function up(host: ProviderHost, name: string, news: Props, prior?: 
 export async function refresh(host: ProviderHost, state: ResourceState): Promise<ResourceState | null> {
   const read = await host.read(state.name, state.id, state.outputs, state.inputs);
   if (read.id === "") return null;
+  // As the engine does: refreshed outputs diffed against the recorded inputs; an error fails it.
+  await host.diff(state.name, read.id, read.props, state.inputs);
   return { ...state, id: read.id, outputs: read.props };
 }
 

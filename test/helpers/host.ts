@@ -75,6 +75,15 @@ function decodeInitFailure(error: { metadata?: { get(key: string): unknown[] } }
 export interface HostOptions {
   cwd: string;
   env?: NodeJS.ProcessEnv;
+  /** Receives every provider call (method, resource name, id) as it is made. */
+  record?: HostCall[];
+}
+
+/** One provider call, in the fields the model and the real engine are compared on. */
+export interface HostCall {
+  method: string;
+  name: string;
+  id: string;
 }
 
 /** One running host process and a gRPC client connected to it. */
@@ -85,6 +94,7 @@ export class ProviderHost {
     private readonly child: ChildProcess,
     private readonly client: any,
     private readonly project: string,
+    private readonly record: HostCall[] | undefined,
   ) {}
 
   static async start(options: HostOptions): Promise<ProviderHost> {
@@ -109,7 +119,7 @@ export class ProviderHost {
       });
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const host = new ProviderHost(child, client, "cxone-demo");
+    const host = new ProviderHost(child, client, "cxone-demo", options.record);
     child.stdout!.on("data", (chunk: Buffer) => host.stdout.push(chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => host.stderr.push(chunk.toString()));
     return host;
@@ -119,7 +129,10 @@ export class ProviderHost {
     return `urn:pulumi:dev::${this.project}::${RESOURCE_TYPE}::${name}`;
   }
 
-  private call<T>(method: string, request: unknown): Promise<T> {
+  private call<T>(method: string, request: any): Promise<T> {
+    if (this.record !== undefined && method !== "configure") {
+      this.record.push({ method, name: String(request.getUrn()).split("::").pop() as string, id: request.getId?.() ?? "" });
+    }
     return new Promise((resolve, reject) => {
       this.client[method](request, (error: any, response: T) => {
         if (error) {

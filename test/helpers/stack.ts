@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import type { Emulator } from "../../provider/emulator/emulator";
-import { HostError, makeProgramDir, ProviderHost, RESOURCE_TYPE, UNKNOWN } from "./host";
+import { HostError, makeProgramDir, ProviderHost, RESOURCE_TYPE, UNKNOWN, type HostCall } from "./host";
 
 // Internal SDK modules: the mock monitor (to see each registration's options) and the RPC drain.
 const settings = require("@pulumi/pulumi/runtime/settings");
@@ -69,6 +69,8 @@ export interface StackOptions {
   providerConfig?: Record<string, string>;
   /** Environment of the provider host; CXONE_* variables of this process never reach it. */
   env?: NodeJS.ProcessEnv;
+  /** Receives every provider call of every host this stack starts. */
+  record?: HostCall[];
 }
 
 export const PROJECT = "cxone-demo";
@@ -132,6 +134,9 @@ export class Stack {
         this.state.delete(r.urn);
         steps.push({ op: "refresh-delete", urn: r.urn, name: r.name });
       } else {
+        // As the engine does (RefreshStep): the diff an `up` of the unchanged program would see,
+        // refreshed outputs as olds and the recorded inputs as news. An error fails the refresh.
+        await host.diff(r.name, read.id, read.props, r.inputs);
         this.state.set(r.urn, { ...r, id: read.id, outputs: read.props });
         steps.push({ op: "read", urn: r.urn, name: r.name });
       }
@@ -164,7 +169,7 @@ export class Stack {
     await this.host?.close();
     this.host = undefined;
     const env = this.options.env ?? Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
-    const host = await ProviderHost.start({ cwd: this.dir.dir, env });
+    const host = await ProviderHost.start({ cwd: this.dir.dir, env, record: this.options.record });
     this.host = host;
     const project = Object.fromEntries(Object.entries(this.config).map(([k, v]) => [`${PROJECT}:${k}`, v]));
     await host.configure({
@@ -221,13 +226,20 @@ export class Stack {
         }
         const diff = await host.diff(args.name, old.id, old.outputs, inputs);
         if (diff.replaces.length > 0) {
+          // The engine checks a replacement's inputs again without the old ones (its defaults
+          // are no longer carried over), in a preview too.
+          const rechecked = await host.check(args.name, {}, news);
+          if (rechecked.failures.length > 0) {
+            throw new Error(`${args.name}: check failed: ${rechecked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+          }
+          checkedInputs = rechecked.inputs;
           step("replace");
-          if (preview) return { id: undefined, state: inputs };
+          if (preview) return { id: undefined, state: rechecked.inputs };
           const deleteFirst = diff.deleteBeforeReplace || req.getDeletebeforereplace() === true;
           if (deleteFirst && !old.retainOnDelete) await host.delete(old.name, old.id, old.outputs);
           if (!deleteFirst) replaced.push(old);
-          const created = await host.create(args.name, inputs);
-          entry(created.id, inputs, created.props);
+          const created = await host.create(args.name, rechecked.inputs);
+          entry(created.id, rechecked.inputs, created.props);
           return { id: created.id, state: created.props };
         }
         if (diff.changes === "none") {

@@ -25,7 +25,8 @@ async function demo(...args: string[]): Promise<string> {
 describe("npm run demo, without the Pulumi CLI", () => {
   test("labels the live and the written value, says why a PUT was skipped, one line per audit", { timeout: 150_000 }, async () => {
     const out = await demo();
-    assert.match(out, /running WITHOUT the CLI/);
+    // The first line names the engine, and says how to get the real one.
+    assert.match(out.split("\n")[0], /^Engine: a MODEL of Pulumi's engine, running WITHOUT the CLI: .*`npm run cli:build` builds Pulumi's CLI/);
     // The seed already holds production's value: the preview shows both, and the apply says why no PUT was sent.
     assert.match(out, /production-date-processor {2}create {2}Production_Date_Processor\n {6}live in CXone now: {2}2024-02-29T12:30:00\.000-05:00\n {6}to be written: {6}2024-02-29T12:30:00\.000-05:00\n/);
     assert.match(out, /create production-date-processor \(da-000123\): SUCCESS; 1 API request\(s\), 0 retried; PUT skipped: CXone already held this configuration; webhook delivered/);

@@ -49,6 +49,15 @@ describe("pipelines", () => {
     assert.notDeepEqual(validateWorkflow(broken).errors, []);
   });
 
+  test("every job that sets up Node names one the package supports (engines in package.json)", () => {
+    const engines = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+    const minimum = Number(/^>=(\d+)$/.exec(engines)?.[1]);
+    assert.ok(minimum >= 22, `engines.node is ${engines}`);
+    const versions = files.flatMap((file) => steps(workflow(file)).filter((s) => s.uses?.startsWith("actions/setup-node@")).map((s) => ({ file, version: Number(s.with?.["node-version"]) })));
+    assert.equal(versions.length, 4, "each of the four jobs sets up Node");
+    for (const { file, version } of versions) assert.ok(version >= minimum, `${file} runs Node ${version}; the package needs ${engines}`);
+  });
+
   test("Pulumi's action gets only inputs it has, a command, a stack and the project directory", () => {
     for (const file of files) {
       for (const step of pulumiSteps(workflow(file))) {

@@ -88,8 +88,10 @@ export function installPackage(tarball: string, sdk: string, npm: (cwd: string, 
 }
 
 export interface ProjectOptions {
-  /** The program's index.js source. */
-  program: string;
+  /** The program's index.js source; without it the project is `adopt`'s folder, as it is. */
+  program?: string;
+  /** A folder that is a whole project already (Pulumi.yaml, program, node_modules): used in place. */
+  adopt?: string;
   /** Environment for every command, beside the Pulumi variables (no CXONE_* from this process). */
   env?: NodeJS.ProcessEnv;
   /** Project name (Pulumi.yaml). */
@@ -106,21 +108,25 @@ export class EngineProject {
   readonly backend: string;
   private readonly root: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly adopted: boolean;
 
   constructor(
     readonly cli: Cli,
     installation: Installation,
     options: ProjectOptions,
   ) {
+    this.adopted = options.adopt !== undefined;
     this.root = mkdtempSync(path.join(tmpdir(), "cxone-engine-"));
-    this.dir = path.join(this.root, "project");
+    this.dir = options.adopt ?? path.join(this.root, "project");
     this.home = path.join(this.root, "pulumi-home");
     this.backend = path.join(this.root, "backend");
     for (const dir of [this.dir, this.home, this.backend]) mkdirSync(dir, { recursive: true });
-    symlinkSync(path.join(installation.dir, "node_modules"), path.join(this.dir, "node_modules"), "dir");
-    cpSync(path.join(installation.dir, "package.json"), path.join(this.dir, "package.json"));
-    writeFileSync(path.join(this.dir, "Pulumi.yaml"), `name: ${options.name ?? "cxone-engine"}\nruntime: nodejs\n`);
-    this.writeProgram(options.program);
+    if (options.adopt === undefined) {
+      symlinkSync(path.join(installation.dir, "node_modules"), path.join(this.dir, "node_modules"), "dir");
+      cpSync(path.join(installation.dir, "package.json"), path.join(this.dir, "package.json"));
+      writeFileSync(path.join(this.dir, "Pulumi.yaml"), `name: ${options.name ?? "cxone-engine"}\nruntime: nodejs\n`);
+      if (options.program !== undefined) this.writeProgram(options.program);
+    }
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CXONE_") && !key.startsWith("PULUMI_")));
     const sdkDir = path.join(installation.dir, "node_modules", "@pulumi", "pulumi");
     this.env = {
@@ -203,6 +209,7 @@ export class EngineProject {
 
   remove(): void {
     rmSync(this.root, { recursive: true, force: true });
+    if (this.adopted) rmSync(this.dir, { recursive: true, force: true });
   }
 
   private spawn(bin: string, args: string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; onOutput?: (text: string) => void }): Promise<CommandResult> {

@@ -140,6 +140,13 @@ describe("diff", () => {
     assert.equal((await diff(withUrl(), { ...state.outputs, applied })).changes, "some");
   });
 
+  test("an unconfirmed write is a change even after a refresh recorded what CXone holds: the apply is not finished", async () => {
+    // What a lost PUT answer records (audit PARTIAL, no delivery attempted), with `applied` filled in by a refresh.
+    const audit = { ...(state.outputs.audit as Props), status: "PARTIAL", webhook: { delivered: false, status: null, attempts: 0, error: "not sent: the write is unconfirmed" } };
+    assert.equal((await diff(withUrl(), { ...state.outputs, audit })).changes, "some");
+    assert.equal((await diff(withUrl(), { ...state.outputs, audit: { ...audit, status: "SUCCESS" } })).changes, "none", "a finished apply is not");
+  });
+
   test("a required webhook that failed last time is a change until it is delivered", async () => {
     const partial = { ...state.outputs, audit: { ...(state.outputs.audit as Props), status: "PARTIAL" } };
     assert.equal((await diff({ ...withUrl(), webhookRequired: true }, { ...partial, webhookRequired: true })).changes, "some");

@@ -21,6 +21,10 @@ fi
 if [ "${1:-}" = "--locate" ]; then
   exit 3
 fi
+# Go's own installer puts it in /usr/local/go without touching PATH.
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
+  PATH="/usr/local/go/bin:$PATH"
+fi
 if ! command -v go >/dev/null; then
   echo "build.sh: Go is not on PATH. Install Go 1.26 or later (https://go.dev/doc/install), or put a pulumi CLI on PATH." >&2
   exit 1

@@ -96,8 +96,12 @@ function written(values: Record<string, unknown>): unknown {
 }
 
 /** One line per apply: its outcome, its requests, whether and why the PUT was skipped, the webhook. */
-function summary(audit: AuditRecord): string {
-  const put = audit.putSkipped ? "PUT skipped: CXone already held this configuration" : "PUT sent";
+function summary(audit: AuditRecord, alreadyLive: boolean): string {
+  const put = audit.putSkipped
+    ? "PUT skipped: CXone already held this configuration"
+    : alreadyLive
+      ? "PUT sent: the values were already live, it wrote only the ownership record"
+      : "PUT sent";
   const hook = audit.webhook.attempts === 0
     ? "no webhook"
     : `webhook ${audit.webhook.delivered ? "delivered" : "NOT delivered"} (status ${audit.webhook.status}, ${audit.webhook.attempts} attempt(s))`;
@@ -139,7 +143,8 @@ async function runWithHost(emulator: Emulator, auditJson: boolean): Promise<void
     for (const step of up.steps) {
       const state = stack.resource(step.name);
       const audit = state.outputs.audit as AuditRecord;
-      console.log(`  ${step.op} ${state.name} (${state.id}): ${summary(audit)}`);
+      const before = liveBefore.get(String(state.outputs.actionName))?.configuration.dateProcessing?.computedValue;
+      console.log(`  ${step.op} ${state.name} (${state.id}): ${summary(audit, before === written(state.outputs))}`);
       if (auditJson) console.log(JSON.stringify(audit, null, 2).replace(/^/gm, "    "));
     }
     if (!auditJson) console.log("  (npm run demo -- --audit-json prints each audit record whole)");

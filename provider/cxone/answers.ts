@@ -4,7 +4,7 @@
  * API answers. Pure: the client passes its redaction in.
  */
 import { ConflictError, HttpError, NotFoundError, PermissionError, ResponseTooLargeError, ValidationError } from "../shared/errors";
-import { formatBytes, type Answer, type Method } from "./http";
+import { formatBytes, header, type Answer, type Method } from "./http";
 import { DATA_ACTIONS_PATH } from "./lookup";
 import { parseJson } from "./shapes";
 
@@ -33,14 +33,24 @@ export function checkedAnswer(method: Method, path: string, answer: Answer, subj
         details,
       );
     }
-    case 404:
+    case 404: {
+      if (path.startsWith(`${DATA_ACTIONS_PATH}?`)) {
+        throw new NotFoundError(`${method} ${path} answered 404${said}: the Data Action API is not at this address. Check cxone:baseUrl / cxone:region.`, details);
+      }
+      if (!isApiError(answer)) {
+        throw new NotFoundError(
+          `${method} ${path} answered 404 with a body that is not the CXone API's JSON error (a page from a gateway or proxy?), ` +
+            `so it is not taken to mean that ${subject} is gone: nothing was changed. Check cxone:baseUrl and the network path to CXone, then run the command again.`,
+          details,
+        );
+      }
       throw new NotFoundError(
-        path.startsWith(`${DATA_ACTIONS_PATH}?`)
-          ? `${method} ${path} answered 404${said}: the Data Action API is not at this address. Check cxone:baseUrl / cxone:region.`
-          : `${subject} was not found (${method} ${path} answered 404): it was deleted or never existed. ` +
-              "Check actionId/actionName, or run `pulumi refresh` to drop it from the stack.",
+        `${subject} was not found (${method} ${path} answered 404${said}): it was deleted or never existed. ` +
+          "Check actionId/actionName, or run `pulumi refresh` to drop it from the stack.",
         details,
+        true,
       );
+    }
     case 409:
       throw new ConflictError(
         `${method} ${path} answered 409${said}: the version sent is stale because someone else changed ${subject}. Read it again and retry.`,
@@ -49,6 +59,14 @@ export function checkedAnswer(method: Method, path: string, answer: Answer, subj
     default:
       throw new HttpError(`${method} ${path} answered an unexpected ${status}${said}.`, details);
   }
+}
+
+/** An error in the API's own shape (cxone-api.md): JSON, declared so, with a `message` string. */
+function isApiError(answer: Answer): boolean {
+  const type = header(answer.headers, "content-type") ?? "";
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type.trim())) return false;
+  const body = parseJson(answer.text) as Record<string, unknown> | undefined;
+  return typeof body === "object" && body !== null && typeof body.message === "string";
 }
 
 /** The server's own words from an error body (`message`, `error_description`), redacted and bounded. */

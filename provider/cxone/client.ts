@@ -15,6 +15,7 @@ import {
   ConflictError,
   CxoneError,
   HttpError,
+  IdentityError,
   ResponseTooLargeError,
   TransientError,
   UnconfirmedWriteError,
@@ -134,14 +135,14 @@ export class CxoneClient {
   async get(id: string, tally: Tally): Promise<DataAction> {
     const path = actionPath(id);
     const answer = await this.call("GET", path, undefined, tally, `Data Action ${id}`);
-    return this.parseAction(answer, "GET", path);
+    return sameAction(id, this.parseAction(answer, "GET", path), "GET", path);
   }
 
   /** One PUT of the whole action; a 409 is a ConflictError (modify handles it by re-reading). */
   async put(action: DataAction, tally: Tally): Promise<DataAction> {
     const path = actionPath(action.id);
     const answer = await this.call("PUT", path, action, tally, `Data Action ${action.id}`);
-    return this.parseAction(answer, "PUT", path);
+    return sameAction(action.id, this.parseAction(answer, "PUT", path), "PUT", path);
   }
 
   /**
@@ -414,5 +415,19 @@ export async function closeAllClients(): Promise<void> {
 }
 
 function actionPath(id: string): string {
+  // check refuses such ids; state written before it did must not reach another path either.
+  if (id === "" || id === "." || id === "..") {
+    throw new IdentityError(`"${id}" is not a Data Action id: it would address another path than one action. Set actionId to the action's id.`, {});
+  }
   return `${DATA_ACTIONS_PATH}/${encodeURIComponent(id)}`;
+}
+
+/** The answer is about the action asked for (cxone-api.md), or nothing is done with it. */
+function sameAction(id: string, action: DataAction, method: Method, path: string): DataAction {
+  if (action.id === id) return action;
+  throw new IdentityError(
+    `${method} ${path} answered with the Data Action ${JSON.stringify(action.id)}, not ${JSON.stringify(id)}: the answer is not about this action, ` +
+      "so nothing was written. Check that cxone:baseUrl points at the CXone API itself, not a proxy or cache in front of it.",
+    { method, path },
+  );
 }

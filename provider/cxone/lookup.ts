@@ -5,7 +5,7 @@
  * and matching rules only.
  */
 import { editDistance } from "../shared/distance";
-import { AmbiguousNameError, CxoneError, HttpError, NotFoundError } from "../shared/errors";
+import { AmbiguousNameError, CxoneError, HttpError, NoSuchNameError } from "../shared/errors";
 import type { DataAction, ListPage, Tally } from "../shared/types";
 
 export const DATA_ACTIONS_PATH = "/api/v2/dataactions";
@@ -42,7 +42,7 @@ export async function findByName(source: ListSource, name: string, tally: Tally)
     );
   }
   const suggestions = closestNames(name, await namesForSuggestions(source, listed, tally));
-  throw new NotFoundError(
+  throw new NoSuchNameError(
     `No Data Action is named exactly "${name}" (names match case-sensitively)` +
       (suggestions.length > 0 ? `; closest names: ${suggestions.map((n) => `"${n}"`).join(", ")}` : "") +
       ". Fix actionName, or set actionId to pin the action by id.",

@@ -34,6 +34,7 @@ export const EMULATOR_CLIENT_ID = "emulator-client";
 export const EMULATOR_CLIENT_SECRET = "emulator-secret";
 
 const HOST = "127.0.0.1";
+const GATEWAY_404_PAGE = "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><hr>gateway</body></html>\n";
 const HOSTILE_CHUNK = Buffer.alloc(64 * 1024, " "); // JSON whitespace, reused for every chunk of a hostile body
 
 class EmulatorServer implements Emulator {
@@ -144,6 +145,13 @@ class EmulatorServer implements Emulator {
       const form = fault.retryAfter ?? "seconds";
       const waitMs = (fault.retryAfterSeconds ?? DEFAULTS.emulatorRetryAfterS) * 1000;
       return this.send(res, record, this.tooMany(form, waitMs, "injected fault"));
+    }
+    if (fault?.kind === "gateway404") {
+      // A proxy or gateway in front of the API: a 404 that is an HTML page, not CXone's JSON error.
+      record.status = 404;
+      res.writeHead(404, { "content-type": "text/html; charset=utf-8" }).end(GATEWAY_404_PAGE);
+      record.endedAt = this.now();
+      return this.log(record);
     }
     if (fault?.kind === "5xx") {
       const status = fault.status ?? 503; // 503 Service Unavailable: the most common transient answer

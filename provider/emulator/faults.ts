@@ -9,7 +9,7 @@ import { ConfigError } from "../shared/errors";
 /** The emulator's routes a fault can target; "any" matches each of the other five. */
 export type FaultRoute = "token" | "list" | "get" | "put" | "webhook" | "any";
 export type ConcreteRoute = Exclude<FaultRoute, "any">;
-export type FaultKind = "429" | "5xx" | "drop" | "slow" | "revoke" | "huge" | "endless" | "shift";
+export type FaultKind = "429" | "5xx" | "drop" | "slow" | "revoke" | "huge" | "endless" | "shift" | "gateway404";
 export type RetryAfterForm = "seconds" | "http-date" | "none";
 
 export interface FaultSpec {
@@ -34,7 +34,7 @@ export interface ThrottleSpec {
 }
 
 const ROUTES: readonly FaultRoute[] = ["token", "list", "get", "put", "webhook", "any"];
-const KINDS: readonly FaultKind[] = ["429", "5xx", "drop", "slow", "revoke", "huge", "endless", "shift"];
+const KINDS: readonly FaultKind[] = ["429", "5xx", "drop", "slow", "revoke", "huge", "endless", "shift", "gateway404"];
 const RETRY_AFTER_FORMS: readonly RetryAfterForm[] = ["seconds", "http-date", "none"];
 const STATUSES: readonly number[] = [500, 502, 503, 504];
 

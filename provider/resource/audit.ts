@@ -19,6 +19,11 @@ export interface AuditRecord {
   tzdbVersion: string;
   webhook: WebhookResult;
   status: "SUCCESS" | "PARTIAL";
+  /**
+   * The owned fields this apply found changed since this resource last wrote them (a console
+   * edit, another stack writing the action) and overwrote; empty when there were none.
+   */
+  overwrote: string[];
 }
 
 const MS = { hours: 3_600_000, minutes: 60_000, seconds: 1_000, milliseconds: 1 } as const;

@@ -6,6 +6,8 @@
  * deletes after the new resource was created) leaves the action alone. The key is the audit's
  * requestId, so a resource's own apply never stops its own delete.
  */
+import { OwnershipConflictError } from "../shared/errors";
+
 const lastApply = new Map<string, string>();
 
 export function claim(actionId: string, requestId: string): void {
@@ -16,4 +18,34 @@ export function claim(actionId: string, requestId: string): void {
 export function claimedByAnother(actionId: string, ownRequestId: unknown): boolean {
   const last = lastApply.get(actionId);
   return last !== undefined && last !== ownRequestId;
+}
+
+/**
+ * What each resource of this deployment declared it manages, by owner (`__owner`), as `check`
+ * saw it: an id pinned, or a name. Every resource the program declares is checked, whether it
+ * is new or unchanged, so a second owner is seen before either writes. A resource that is only
+ * being deleted (the old name of a rename) is never checked, so it is no owner here.
+ */
+const declared = new Map<string, { actionId?: string; actionName?: string }>();
+
+export function declare(owner: unknown, actionId: unknown, actionName: unknown): void {
+  if (typeof owner !== "string") return;
+  declared.set(owner, {
+    actionId: typeof actionId === "string" ? actionId : undefined,
+    actionName: typeof actionName === "string" ? actionName : undefined,
+  });
+}
+
+/** Fails when another resource of this deployment declares the action `id` (named `name`). */
+export function claimable(id: string, owner: string | undefined, name: string | undefined): void {
+  if (owner === undefined) return;
+  for (const [other, target] of declared) {
+    if (other === owner) continue;
+    if (target.actionId === id || (target.actionId === undefined && name !== undefined && target.actionName === name)) {
+      throw new OwnershipConflictError(
+        `${owner} and ${other} both manage the Data Action ${id}${name === undefined ? "" : ` ("${name}")`}; an action has one owner, ` +
+          "or each apply would undo the other's. Remove one of them from the program, or point it at another action. Nothing was written.",
+      );
+    }
+  }
 }

@@ -8,7 +8,8 @@ import { InputError, NotFoundError } from "../shared/errors";
 import type { DataAction, Tally } from "../shared/types";
 import { claimedByAnother } from "./claims";
 import { client } from "./context";
-import { holdsApplied, holdsRestored, nothingToRestore, restored, restorePlan, storedOwned, type RestorePlan } from "./owned";
+import { holdsApplied, holdsRestored, nothingToRestore, restored, restorePlan, storedOwned, type OwnedState, type RestorePlan } from "./owned";
+import { differences, recordOf, tokenOf, withRecord } from "./ownership";
 
 type Props = Record<string, unknown>;
 type Behavior = "retain" | "restore" | "disable";
@@ -50,6 +51,18 @@ function restoreFrom(props: Props, actionId: string): RestorePlan {
   return restorePlan(original, applied);
 }
 
+/** What this resource last wrote, needed to tell whether the action still holds it. */
+function appliedFrom(props: Props, actionId: string, behavior: Behavior): OwnedState {
+  const applied = storedOwned(props.applied);
+  if (applied === undefined) {
+    throw new InputError(
+      `Cannot ${behavior} ${actionId}: the last apply was not confirmed, so what this resource wrote is not known and the action ` +
+        "might hold another resource's configuration. Run `pulumi up` to finish that apply (it reads the action), then delete again.",
+    );
+  }
+  return applied;
+}
+
 export async function deleteAction(id: string, props: Props): Promise<void> {
   const actionId = typeof props.actionId === "string" && props.actionId !== "" ? props.actionId : id;
   const behavior = storedBehavior(props, actionId);
@@ -62,35 +75,48 @@ export async function deleteAction(id: string, props: Props): Promise<void> {
     return;
   }
   const plan = behavior === "restore" ? restoreFrom(props, actionId) : undefined;
-  if (plan !== undefined && nothingToRestore(plan)) {
-    note(`${actionId}: nothing to restore: this resource did not change the action's configuration.`);
-    return;
-  }
+  // With nothing to put back, the write (if any) only removes this resource's record.
+  const nothing = plan !== undefined && nothingToRestore(plan);
+  const applied = plan?.applied ?? appliedFrom(props, actionId, behavior);
+  const token = tokenOf(props);
   const tally: Tally = { httpRequests: 0, retries: 0 };
   // What the last look at the action found; a read-back after a lost answer updates it.
   let verdict = "write" as "write" | "done" | "drift";
+  let differing: string[] = [];
+  // Compare before undo: only an action that still holds what this resource last wrote (and
+  // whose record, when it has one, names this resource) is disabled or restored. Everything
+  // needed is in state and on the action, so this holds across deployments and machines.
   const mutate = (live: DataAction): DataAction | null => {
+    differing = differences(live, applied, token);
+    const record = recordOf(live);
+    const othersNow = token !== undefined && record !== undefined && record.token !== token;
+    const ours = record !== undefined && !othersNow;
     if (plan === undefined) {
-      verdict = live.enabled ? "write" : "done";
-      return live.enabled ? { ...live, enabled: false } : null;
+      verdict = !live.enabled && !othersNow ? "done" : differing.length > 0 ? "drift" : "write";
+      return verdict === "write" ? withRecord({ ...live, enabled: false }, null) : null;
     }
-    if (holdsRestored(live, plan)) verdict = "done";
-    else if (holdsApplied(live, plan)) verdict = "write";
+    // Done once the keys are back and our record is gone (a read-back after a lost answer).
+    if (!othersNow && !ours && holdsRestored(live, plan)) verdict = "done";
+    else if (differing.length === 0 && holdsApplied(live, plan)) verdict = "write";
     else verdict = "drift";
-    return verdict === "write" ? restored(live, plan) : null;
+    return verdict === "write" ? restored(withRecord(live, null), plan) : null;
   };
   try {
     await client().modify(actionId, mutate, tally);
   } catch (error) {
-    // Already gone: there is nothing left to restore or disable.
-    if (error instanceof NotFoundError && error.status === 404) return;
+    // Already gone, in the API's own words: there is nothing left to restore or disable. A
+    // gateway's 404 page is not that: the delete fails and the resource stays.
+    if (error instanceof NotFoundError && error.apiNotFound) return;
     throw error;
   }
   if (verdict === "drift") {
     note(
-      `warning: ${actionId}: the live dateProcessing or enabled flag differs from what this resource applied, so deleteBehavior ` +
-        "'restore' left the action as it is (retained). Restore it by hand if needed.",
+      `warning: ${actionId}: deleteBehavior '${behavior}' left the action as it is: it no longer holds what this resource last wrote ` +
+        `(${differing.join(", ")} differ${differing.length === 1 ? "s" : ""}), so undoing it would undo someone else's change. ` +
+        `${behavior === "restore" ? "Restore" : "Disable"} it by hand if that is still wanted.`,
     );
+  } else if (nothing) {
+    note(`${actionId}: nothing to restore: this resource did not change the action's configuration.`);
   } else {
     note(`${actionId}: ${behavior === "disable" ? "disabled" : "restored the configuration from before the first apply"}.`);
   }

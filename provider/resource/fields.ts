@@ -16,6 +16,7 @@ import {
   VALUE_FORMATS,
 } from "./inputs";
 import { closestName, got, orList, quote, unquoteHint } from "./messages";
+import { DEFAULTS } from "../shared/defaults";
 
 const EXAMPLE_URL = "https://scheduler.example.com/hooks/cxone";
 
@@ -151,13 +152,51 @@ const urlRule: Rule<string> = (text) => {
   return undefined;
 };
 
+/** Where a string holds a control character (C0, DEL, C1), the first one named by code point and position. */
+function controlCharacter(name: string): Rule<string> {
+  return (value) => {
+    const at = [...value].findIndex((c) => /[\u0000-\u001f\u007f-\u009f]/u.test(c));
+    if (at === -1) return undefined;
+    const code = (value.codePointAt([...value].slice(0, at).join("").length) as number).toString(16).toUpperCase().padStart(4, "0");
+    return `${name} holds the control character U+${code} at position ${at + 1}; names and ids in CXone have none: remove it`;
+  };
+}
+
+function bounded(name: string): Rule<string> {
+  return (value) =>
+    value.length > DEFAULTS.identifierMaxChars ? `${name} is ${value.length} characters long; at most ${DEFAULTS.identifierMaxChars} are allowed` : undefined;
+}
+
+/**
+ * An id goes into the request path as one segment (cxone-api.md: ids are opaque text without
+ * `/`, never `.` or `..`). A `%` would be decoded by a proxy into another path: refused too.
+ */
+const pathSegment: Rule<string> = (id) => {
+  if (id === "." || id === "..") return `actionId ${quote(id)} is not an id: it would address another path than one Data Action`;
+  const bad = [...id].find((c) => c === "/" || c === "\\" || c === "%" || c === "?" || c === "#");
+  return bad === undefined ? undefined : `actionId ${quote(id)} holds ${quote(bad)}, which no Data Action id has (the id is one segment of the request path): write the id as CXone shows it`;
+};
+
+function all<T>(...rules: Rule<T>[]): Rule<T> {
+  return (value) => rules.map((rule) => rule(value)).find((reason) => reason !== undefined);
+}
+
 export const fields = {
   actionName: requiredString("actionName", 'the exact, case-sensitive name of the existing CXone Data Action, e.g. "Production_Date_Processor"').superRefine(
-    holds(trimmed("actionName", "the exact, case-sensitive name of the existing CXone Data Action")),
+    holds(all(trimmed("actionName", "the exact, case-sensitive name of the existing CXone Data Action"), controlCharacter("actionName"), bounded("actionName"))),
   ),
   actionId: optional(
     optionalString("actionId", 'the Data Action\'s id, e.g. "da-000123"; leave it out to find the action by actionName')
-      .superRefine(holds(trimmed("actionId", 'the Data Action\'s id, e.g. "da-000123", or leave actionId out to find the action by actionName')))
+      .superRefine(
+        holds(
+          all(
+            trimmed("actionId", 'the Data Action\'s id, e.g. "da-000123", or leave actionId out to find the action by actionName'),
+            controlCharacter("actionId"),
+            bounded("actionId"),
+            pathSegment,
+          ),
+        ),
+      )
       .nullable()
       .default(INPUT_DEFAULTS.actionId),
   ),

@@ -9,12 +9,14 @@ import { mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
 import { systemClock, systemSleep } from "../shared/clock";
 import { tzdbVersion } from "../dates/timezone";
 import { DEFAULTS } from "../shared/defaults";
-import { InputError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
+import { AbsenceUnconfirmedError, InputError, NoSuchNameError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
 import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";
 import type { DataAction, DateProcessing, Tally } from "../shared/types";
 import { deliverWebhook, type WebhookResult } from "./webhook";
 import { requestId, traced } from "./hook-log";
-import { claim } from "./claims";
+import { claim, claimable, declare } from "./claims";
+import { differences, holdsRecord, ownerOf, recordOf, tokenOf, withRecord } from "./ownership";
+import { randomUUID } from "node:crypto";
 import { client, settings } from "./context";
 import { deleteAction } from "./delete";
 import { asAction, ownedOf, storedOwned, type OwnedState } from "./owned";
@@ -46,7 +48,9 @@ function desiredFrom(news: Props) {
 }
 
 export async function check(_olds: Props, news: Props) {
-  return checkInputs(news);
+  const checked = checkInputs(news);
+  if (checked.failures.length === 0) declare(news.__owner, given(news.actionId), news.actionName);
+  return checked;
 }
 
 /** The inputs that are not CXone configuration but still change what an apply does. */
@@ -113,25 +117,56 @@ interface Applied {
 /** What one apply learned before it ended, so a failed write can still be recorded. */
 interface Seen {
   requestId: string; // the audit's requestId, fixed when the apply starts
+  token: string; // this resource's ownership token (ownership.ts): from state, or minted by its create
+  owner?: string; // the label of who manages the action (the resource's __owner), when the program set it
   original?: OwnedState;
+  lastApplied?: OwnedState; // what this resource wrote last (an update's state), to see what changed since
+  overwrote?: string[];
 }
 
 /** Read-modify-write of one action; `current` is the entity the list already returned. */
 async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, seen: Seen, current?: DataAction): Promise<Applied> {
+  claimable(id, seen.owner, current?.name);
   // Claimed before the write: from here on no delete in this deployment may undo it.
   claim(id, seen.requestId);
   const result = await api.modify(
     id,
     (live) => {
-      // What was live before this apply, captured from the first read only: a 409 round
-      // reads our competitor's write, which is not what `restore` should put back.
-      seen.original ??= ownedOf(live);
-      return ownedEquals(live, owned) ? null : mergeOwned(live, owned);
+      claimable(id, seen.owner, live.name);
+      const record = recordOf(live);
+      // What was live before this apply, captured from the first read only: a 409 round reads
+      // our competitor's write, which is not what `restore` should put back. The action's own
+      // record, when it has one, knows the configuration from before any managed write: the
+      // original survives a create whose result never reached state, and a takeover.
+      seen.original ??= record?.original ?? ownedOf(live);
+      seen.overwrote ??= overwritten(live, seen);
+      const next = { token: seen.token, owner: seen.owner ?? `resource ${seen.token}`, actionId: live.id, original: seen.original };
+      if (ownedEquals(live, owned) && holdsRecord(live, next)) return null;
+      return withRecord(mergeOwned(live, owned), next);
     },
     tally,
     current,
   );
   return { action: result.action, putSkipped: result.putSkipped, original: seen.original ?? ownedOf(result.action) };
+}
+
+/**
+ * What changed on the action since this resource last wrote it, warned about and audited: the
+ * apply still writes what is declared, but a fight with a console user or another stack is
+ * visible on every run instead of silent.
+ */
+function overwritten(live: DataAction, seen: Seen): string[] {
+  const record = recordOf(live);
+  const fields = seen.lastApplied === undefined ? [] : differences(live, seen.lastApplied, seen.token);
+  // A create that finds another owner's record takes the action over. Its own label is no
+  // takeover: that is this resource's create again, after one whose result never reached state.
+  if (seen.lastApplied === undefined && record !== undefined && record.token !== seen.token && record.owner !== seen.owner) {
+    fields.push(`managedBy (was "${record.owner}")`);
+  }
+  if (fields.length > 0) {
+    console.error(`warning: ${live.id}: overwriting ${fields.join(", ")}, changed since ${seen.owner ?? "this resource"} last wrote it (a console edit, or another stack managing this action).`);
+  }
+  return fields;
 }
 
 async function notify(webhookUrl: string | null, requestId: string, payload: unknown): Promise<WebhookResult> {
@@ -168,13 +203,15 @@ function auditBase(operation: "create" | "update", desired: Desired, actionId: s
     putSkipped,
     accuracyValid: accuracyValid(desired.value, desired.computed, written),
     tzdbVersion: tzdbVersion(),
+    overwrote: seen.overwrote ?? [],
   };
 }
 
 /** The outputs recorded in state; `applied` null means what CXone holds is not known. */
-function outputsOf(news: Props, desired: Desired, actionId: string, applied: OwnedState | null, original: OwnedState | null, audit: AuditRecord): Props {
+function outputsOf(news: Props, desired: Desired, actionId: string, applied: OwnedState | null, original: OwnedState | null, audit: AuditRecord, token: string): Props {
   const { __provider: _provider, ...inputs } = news;
-  return { ...inputs, actionId, ...desired.computed, applied, original, audit };
+  // The ownership token (ownership.ts) is kept even when the write is unconfirmed: it may be on the action.
+  return { ...inputs, actionId, ...desired.computed, applied, original, audit, __ownerToken: token };
 }
 
 /**
@@ -201,7 +238,7 @@ function unconfirmed(error: UnconfirmedWriteError, operation: "create" | "update
     `${error.message} It is recorded as unconfirmed; run \`pulumi up\` again to read the action and finish the apply.`,
     actionId,
     news,
-    outputsOf(news, desired, actionId, null, seen.original ?? null, audit),
+    outputsOf(news, desired, actionId, null, seen.original ?? null, audit, seen.token),
   );
 }
 
@@ -225,7 +262,7 @@ async function finish(operation: "create" | "update", news: Props, desired: Desi
     webhook,
     status: failedDelivery ? "PARTIAL" : "SUCCESS",
   };
-  const outs = outputsOf(news, desired, actionId, ownedOf(applied.action), applied.original, audit);
+  const outs = outputsOf(news, desired, actionId, ownedOf(applied.action), applied.original, audit, seen.token);
   if (failedDelivery && desired.value.webhookRequired) {
     throw partial(
       `Applied ${desired.value.actionName} (${actionId}) but the required webhook was not delivered after ` +
@@ -247,7 +284,7 @@ async function createHook(news: Props) {
   // Adopting by name is this resource's import: nothing is ever created in CXone.
   const listed = desired.value.actionId === null ? await api.findByName(desired.value.actionName, tally) : undefined;
   const id = desired.value.actionId ?? (listed as DataAction).id;
-  const seen: Seen = { requestId: requestId() };
+  const seen: Seen = { requestId: requestId(), token: randomUUID(), owner: ownerOf(news) };
   const applied = await applier(api, "create", news, desired, tally, seen, startedAt)(id, listed);
   const outs = await finish("create", news, desired, applied, seen, tally, startedAt);
   return { id: applied.action.id, outs };
@@ -261,31 +298,69 @@ async function updateHook(id: string, olds: Props, news: Props) {
   // The action id of record is the output: an action re-resolved after a 404 keeps the resource's id.
   const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
   // `restore` puts back what was live before the FIRST apply, kept in state since then.
-  const seen: Seen = { requestId: requestId(), original: storedOwned(olds.original) };
+  const seen: Seen = {
+    requestId: requestId(),
+    // State written before tokens existed has none: its next apply mints one.
+    token: tokenOf(olds) ?? randomUUID(),
+    owner: ownerOf(news),
+    original: storedOwned(olds.original),
+    lastApplied: storedOwned(olds.applied),
+  };
   const apply = applier(api, "update", news, desired, tally, seen, startedAt);
   let applied: Applied;
   try {
     applied = await apply(storedId);
   } catch (error) {
-    if (!(error instanceof NotFoundError) || error.status !== 404 || desired.value.actionId !== null) throw error;
+    // Only the API's own not-found: a gateway's 404 must not cost the action its `original`.
+    if (!(error instanceof NotFoundError && error.apiNotFound) || desired.value.actionId !== null) throw error;
     // Deleted out of band: resolve the name once more; what we saved for `restore` was another action's.
     const listed = await api.findByName(desired.value.actionName, tally);
     seen.original = undefined;
+    seen.lastApplied = undefined;
     applied = await apply(listed.id, listed);
   }
   return { outs: await finish("update", news, desired, applied, seen, tally, startedAt) };
 }
 
+/**
+ * Whether an action CXone said is gone (its JSON not-found) is gone: a second look by id must
+ * say so too, and no action may hold the resource's name (an action re-created under another
+ * id, or a console rename round trip). Anything else keeps the resource, and its `original`.
+ */
+async function confirmGone(api: CxoneClient, storedId: string, name: unknown, tally: Tally): Promise<void> {
+  const keep = (why: string) =>
+    new AbsenceUnconfirmedError(
+      `CXone answered that Data Action ${storedId} does not exist, but ${why}, so the resource stays in the stack with what ` +
+        "`restore` needs. Check the action in CXone; run `pulumi refresh` again once it is settled.",
+    );
+  try {
+    const again = await api.get(storedId, tally);
+    throw keep(`a second look found it (enabled: ${again.enabled})`);
+  } catch (error) {
+    if (!(error instanceof NotFoundError && error.apiNotFound)) throw error;
+  }
+  if (typeof name !== "string") return;
+  try {
+    const named = await api.findByName(name, tally);
+    throw keep(`an action named "${name}" exists as ${named.id}`);
+  } catch (error) {
+    if (!(error instanceof NoSuchNameError)) throw error;
+  }
+}
+
 async function readHook(id: string, props: Props) {
   const storedId = typeof props.actionId === "string" ? props.actionId : id;
   const tally: Tally = { httpRequests: 0, retries: 0 };
+  const api = client();
   let live: DataAction;
   try {
-    live = await client().get(storedId, tally);
+    live = await api.get(storedId, tally);
   } catch (error) {
-    // Only a confirmed 404 drops the resource; an empty id tells the engine it is gone.
-    if (error instanceof NotFoundError && error.status === 404) return { id: "", props: {} };
-    throw error;
+    // Only the API's own not-found, confirmed, drops the resource: an empty id tells the engine
+    // it is gone. A gateway's 404 page, or any other failure, is an error that keeps it.
+    if (!(error instanceof NotFoundError && error.apiNotFound)) throw error;
+    await confirmGone(api, storedId, props.actionName, tally);
+    return { id: "", props: {} };
   }
   const { __provider: _provider, ...outputs } = props;
   return { id, props: { ...outputs, actionId: live.id, applied: ownedOf(live) } };

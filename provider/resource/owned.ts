@@ -3,6 +3,8 @@
  * `configuration.dateProcessing`), as recorded in state, and what `restore` puts back. Pure.
  */
 import { isDeepStrictEqual } from "node:util";
+import { DEFAULTS } from "../shared/defaults";
+import { HttpError } from "../shared/errors";
 import type { DataAction, DateProcessing } from "../shared/types";
 
 /** The owned part of an action as last applied or read; what `diff` compares against. */
@@ -14,8 +16,28 @@ export interface OwnedState {
 /** The keys of `dateProcessing` this resource writes (normalizeDesired sets exactly these). */
 export const OWNED_KEYS = ["sourceField", "targetField", "computedValue", "timezone", "dstAdjustment", "precision"] as const;
 
+/**
+ * The owned part of a live action, as state records it: only the keys this resource owns, by
+ * name. Anything else a server puts in `dateProcessing` (a newer CXone field, or a reflected
+ * header) stays in CXone and never reaches state; restore puts back only owned keys anyway.
+ */
 export function ownedOf(action: DataAction): OwnedState {
-  return { dateProcessing: action.configuration?.dateProcessing ?? null, enabled: action.enabled };
+  const live = action.configuration?.dateProcessing;
+  if (live === undefined || live === null) return { dateProcessing: null, enabled: action.enabled };
+  const kept: Record<string, unknown> = {};
+  for (const key of OWNED_KEYS) {
+    const value = (live as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (typeof value === "string" && value.length > DEFAULTS.ownedValueMaxChars) {
+      throw new HttpError(
+        `Data Action ${action.id} holds a dateProcessing.${key} of ${value.length} characters; no value this provider writes is ` +
+          `longer than ${DEFAULTS.ownedValueMaxChars}, so it is not recorded in state. Check the action in CXone.`,
+        {},
+      );
+    }
+    kept[key] = value;
+  }
+  return { dateProcessing: kept as unknown as DateProcessing, enabled: action.enabled };
 }
 
 /** A stored owned state, or undefined when state from elsewhere holds something else there. */

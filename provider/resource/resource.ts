@@ -69,6 +69,9 @@ export class CxoneDateAction extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
+        // Who manages the action, written into its ownership record (ownership.ts): a renamed
+        // or replaced resource is another owner, in any later deployment.
+        __owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
         // Outputs the provider computes: undefined registers them as outputs to fill in.
         actionId: args.actionId,
         computedValue: undefined,

@@ -38,6 +38,8 @@ export const DEFAULTS = {
   webhookBackoffBaseMs: 200, // ms, first webhook backoff ceiling
   webhookDrainBytes: 64 * 1024, // bytes (64 KiB) of a webhook answer's body read and discarded; past it the socket is closed (the status is the answer)
   keepAliveTimeoutMs: 10_000, // ms an idle keep-alive socket stays open
+  identifierMaxChars: 256, // characters of an actionName or actionId at most
+  ownedValueMaxChars: 1_024, // characters of one owned dateProcessing string kept in state; a longer one is not CXone's
   emulatorTokenTtlS: 3600, // seconds a token issued by the emulator stays valid (sent as expires_in)
   emulatorListPageSize: 25, // entities per list page the emulator serves when the request names no pageSize
   emulatorMaxPageSize: 100, // largest pageSize the emulator serves; larger requests are clamped to it

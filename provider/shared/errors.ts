@@ -47,10 +47,46 @@ export class PermissionError extends CxoneError {
   }
 }
 
+/**
+ * An answer about another action than the one asked for (`GET /dataactions/da-1` answering
+ * `id: "da-999"`): a proxy's cache, a routing fault or a hostile server. Nothing is written.
+ */
+export class IdentityError extends CxoneError {
+  constructor(message: string, details: ErrorDetails) {
+    super("CXONE_IDENTITY", message, details);
+  }
+}
+
 /** 404 on a Data Action, or no action of that name. */
 export class NotFoundError extends CxoneError {
-  constructor(message: string, details: ErrorDetails = {}) {
+  /**
+   * The API itself said the action does not exist: its JSON error shape (cxone-api.md). A 404
+   * page from a gateway or proxy, or a name no list holds, is not that.
+   */
+  readonly apiNotFound: boolean;
+  constructor(message: string, details: ErrorDetails = {}, apiNotFound = false) {
     super("CXONE_NOT_FOUND", message, details);
+    this.apiNotFound = apiNotFound;
+  }
+}
+
+/** Two resources of one deployment manage the same action. */
+export class OwnershipConflictError extends CxoneError {
+  constructor(message: string) {
+    super("CXONE_OWNER_CONFLICT", message);
+  }
+}
+
+/** Every page of the list was read and no action has the exact name. */
+export class NoSuchNameError extends NotFoundError {}
+
+/**
+ * CXone said an action is gone, but a second look disagreed (it answered, or an action of the
+ * same name exists): the resource is kept, with what `restore` needs.
+ */
+export class AbsenceUnconfirmedError extends CxoneError {
+  constructor(message: string) {
+    super("CXONE_ABSENCE_UNCONFIRMED", message);
   }
 }
 

@@ -27,9 +27,9 @@ describe("npm run demo, without the Pulumi CLI", () => {
     const out = await demo();
     // The first line names the engine, and says how to get the real one.
     assert.match(out.split("\n")[0], /^Engine: a MODEL of Pulumi's engine, running WITHOUT the CLI: .*`npm run cli:build` builds Pulumi's CLI/);
-    // The seed already holds production's value: the preview shows both, and the apply says why no PUT was sent.
+    // The seed already holds production's value: the preview shows both, and the apply says what its PUT wrote.
     assert.match(out, /production-date-processor {2}create {2}Production_Date_Processor\n {6}live in CXone now: {2}2024-02-29T12:30:00\.000-05:00\n {6}to be written: {6}2024-02-29T12:30:00\.000-05:00\n/);
-    assert.match(out, /create production-date-processor \(da-000123\): SUCCESS; 1 API request\(s\), 0 retried; PUT skipped: CXone already held this configuration; webhook delivered/);
+    assert.match(out, /create production-date-processor \(da-000123\): SUCCESS; 2 API request\(s\), 0 retried; PUT sent: the values were already live, it wrote only the ownership record; webhook delivered/);
     // valueFormat utc: what CXone receives is the UTC form, and the demo says so.
     assert.match(out, /to be written: {6}2024-02-28T22:00:00\.000Z {2}\(valueFormat utc: the UTC form\)/);
     assert.match(out, /sydney-month-end: written to CXone 2024-02-28T22:00:00\.000Z/);
@@ -43,6 +43,6 @@ describe("npm run demo, without the Pulumi CLI", () => {
   test("--audit-json prints each audit record whole", { timeout: 150_000 }, async () => {
     const out = await demo("--audit-json");
     assert.equal(out.match(/"requestId": "[0-9a-f-]{36}"/g)?.length, 3);
-    assert.match(out, /"putSkipped": true/);
+    assert.equal(out.match(/"overwrote": \[\]/g)?.length, 3, "nothing was overwritten");
   });
 });

@@ -39,3 +39,13 @@ export function manualClock(startMs = Date.UTC(2026, 0, 1)) {
     },
   };
 }
+
+/**
+ * A live `dateProcessing` without the provider's ownership record (`managedBy`): the part state
+ * records as `applied`, and what a test compares with what it declared.
+ */
+export function ownedPart<T extends object | null | undefined>(processing: T): T {
+  if (processing === null || processing === undefined) return processing;
+  const { managedBy: _record, ...rest } = processing as Record<string, unknown>;
+  return rest as T;
+}

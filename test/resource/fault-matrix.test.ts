@@ -112,15 +112,19 @@ function liveAction(id: string): DataAction {
   return structuredClone(fleet.emulator.store.get(id) as DataAction);
 }
 
+/** What state records of an action: the owned dateProcessing keys, by name, and enabled. */
 function owned(action: DataAction) {
-  return { dateProcessing: action.configuration.dateProcessing, enabled: action.enabled };
+  const processing = action.configuration.dateProcessing;
+  const kept = processing === undefined || processing === null ? null : Object.fromEntries(Object.entries(processing).filter(([key]) => OWNED_DATE_KEYS.has(key)));
+  return { dateProcessing: kept, enabled: action.enabled };
 }
 
 /** Everything in an action that this provider does not own. */
 function foreign(action: DataAction) {
   const { version: _version, enabled: _enabled, configuration, ...top } = action;
   const { dateProcessing, ...others } = configuration;
-  const insideDate = Object.fromEntries(Object.entries(dateProcessing ?? {}).filter(([key]) => !OWNED_DATE_KEYS.has(key)));
+  // The ownership record (managedBy) is ours too: written with every apply.
+  const insideDate = Object.fromEntries(Object.entries(dateProcessing ?? {}).filter(([key]) => !OWNED_DATE_KEYS.has(key) && key !== "managedBy"));
   return { top, others, insideDate };
 }
 

@@ -161,11 +161,20 @@ describe("create", () => {
     assert.deepEqual(api().map((r) => r.route), ["get", "put"]);
   });
 
-  test("by name: one lookup, and no PUT when the action already holds the value", async () => {
+  test("by name: one lookup; the first apply writes the ownership record even when the values already match, the next skips the PUT", async () => {
+    const before = live().configuration.dateProcessing;
     const { state } = await up(host, "hooks", base);
     assert.equal(state.id, TARGET);
-    assert.deepEqual(api().map((r) => r.route), ["list"]);
-    assert.equal((state.outputs.audit as Props).putSkipped, true);
+    assert.deepEqual(api().map((r) => r.route), ["list", "put"]);
+    const record = (live().configuration.dateProcessing as Record<string, unknown>).managedBy as Props;
+    assert.equal(record.owner, base.__owner);
+    assert.equal(record.token, state.outputs.__ownerToken);
+    assert.equal(record.actionId, TARGET);
+    assert.deepEqual((record.original as Props).dateProcessing, before, "the record holds what was there before");
+    emulator.reset();
+    const again = await host.update("hooks", state.id, state.outputs, { ...base, offsetMinutes: 120 });
+    assert.equal((again.audit as Props).putSkipped, true);
+    assert.deepEqual(api().map((r) => r.route), ["get"]);
   });
 
   test("inputs that skipped check fail the create naming the input, before any request", async () => {
@@ -306,10 +315,19 @@ describe("delete", () => {
     assert.equal(live(id).enabled, false);
   });
 
-  test("restore with nothing changed makes no request", async () => {
+  test("restore with nothing changed only takes the ownership record off; without a record it writes nothing", async () => {
+    const seeded = live().configuration.dateProcessing;
     const state = await created({ ...base, deleteBehavior: "restore" }); // the seed already holds this value
     await destroy(host, state);
-    assert.equal(api().length, 0);
+    assert.deepEqual(api().map((r) => r.route), ["get", "put"]);
+    assert.deepEqual(live().configuration.dateProcessing, seeded, "the action is as it was, record gone");
+
+    const again = await created({ ...base, deleteBehavior: "restore" });
+    // An action as a version before ownership records left it: our values, no record.
+    emulator.store.set(TARGET, { ...live(), configuration: { ...live().configuration, dateProcessing: seeded } });
+    emulator.reset();
+    await destroy(host, again);
+    assert.deepEqual(api().map((r) => r.route), ["get"]);
   });
 
   test("restore retains with a warning when an owned key or enabled changed since the apply", async () => {

@@ -4,6 +4,7 @@
  * the Pulumi resource itself), the new configuration ends up live and enabled, for every
  * deleteBehavior, pinned or not, and the next preview is clean.
  */
+import { ownedPart } from "../helpers/emulator";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startEmulator, type Emulator } from "../../provider/emulator/emulator";
@@ -103,9 +104,12 @@ describe("renames end with the new configuration live and enabled", { concurrenc
         const result = await stack.up(renamed);
         assert.deepEqual(describeSteps(result), ["create after", "delete before"], label);
         await assertSettled(stack, renamed, action.id, label);
-        // The remaining resource still does what it declares on destroy.
+        // The remaining resource still does what it declares on destroy; restore puts back what was
+        // there before this stack first managed the action (the ownership record carried it over).
         await stack.destroy();
-        assert.equal(live(action.id).enabled, deleteBehavior !== "disable", `${label}: destroy applies the remaining resource's behaviour`);
+        const expected = { retain: true, restore: action.enabled, disable: false }[deleteBehavior];
+        assert.equal(live(action.id).enabled, expected, `${label}: destroy applies the remaining resource's behaviour`);
+        if (deleteBehavior === "restore") assert.deepEqual(live(action.id).configuration, action.configuration, `${label}: the true original is back`);
       });
     }
 
@@ -174,7 +178,7 @@ describe("null means unset, in check, diff and every hook", () => {
     const applied = live(action.id);
     assert.equal(applied.enabled, true);
     assert.deepEqual(
-      { ...applied.configuration.dateProcessing },
+      ownedPart(applied.configuration.dateProcessing),
       { sourceField: "input_datetime", targetField: "processed_datetime", computedValue: WRITTEN, timezone: "America/New_York", dstAdjustment: true, precision: 3 },
     );
     const seen = requestsFor(emulator, action).length;

@@ -2,6 +2,7 @@
  * The resource end to end through Pulumi's own dynamic-provider host, driven over gRPC with the
  * `__provider` text a real program produced under `pulumi.runtime.setMocks`, against the emulator.
  */
+import { ownedPart } from "../helpers/emulator";
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { Emulator } from "../../provider/emulator/emulator";
@@ -89,15 +90,17 @@ describe("preview", () => {
 });
 
 describe("apply", () => {
-  test("create adopts the action by name; no PUT when the action already holds the value", async () => {
+  test("create adopts the action by name; where it already holds the value, the PUT writes only the ownership record", async () => {
     // The default seed holds the contract's example value, which is what `base` asks for.
+    const before = live();
     const { step, state } = await apply("prod", base);
     assert.equal(step, "create");
     assert.equal(state.id, "da-000123");
     assert.equal(state.outputs.actionId, "da-000123");
-    assert.deepEqual(requests().filter((r) => r.route !== "token").map((r) => r.route), ["list"]);
+    assert.deepEqual(requests().filter((r) => r.route !== "token").map((r) => r.route), ["list", "put"]);
+    assert.deepEqual(ownedPart(live().configuration.dateProcessing), before.configuration.dateProcessing, "the values were already there");
     const audit = state.outputs.audit as Props;
-    assert.equal(audit.putSkipped, true);
+    assert.equal(audit.putSkipped, false);
     // Token requests serve every resource of the process, so no single audit counts them.
     assert.equal(audit.httpRequests, requests().filter((r) => r.route !== "token").length);
   });
@@ -223,7 +226,7 @@ describe("writes without an answer", () => {
     assert.equal(next.step, "update");
     assert.deepEqual(requests().filter((r) => r.route !== "token").map((r) => r.route), ["get"], "read back, nothing left to write");
     assert.equal((next.state.outputs.audit as Props).status, "SUCCESS");
-    assert.deepEqual((next.state.outputs.applied as Props).dateProcessing, live().configuration.dateProcessing);
+    assert.deepEqual((next.state.outputs.applied as Props).dateProcessing, ownedPart(live().configuration.dateProcessing));
   });
 });
 

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SEED } from "../../provider/emulator/emulator";
+import { ownedPart } from "../helpers/emulator";
 import type { DataAction } from "../../provider/shared/types";
 import { BASE_ARGS, TYPED_OUTPUTS, engineSuite, userProject, type Declared } from "./program";
 
@@ -85,7 +86,7 @@ describe("destroy with each deleteBehavior", () => {
     {
       behavior: "restore",
       expect: (seeded: DataAction, _applied: DataAction, now: DataAction) => {
-        assert.deepEqual(now.configuration, seeded.configuration);
+        assert.deepEqual(now.configuration, seeded.configuration, "restore puts back the original, record gone");
         assert.equal(now.enabled, true);
       },
     },
@@ -93,7 +94,8 @@ describe("destroy with each deleteBehavior", () => {
       behavior: "disable",
       expect: (_seeded: DataAction, applied: DataAction, now: DataAction) => {
         assert.equal(now.enabled, false);
-        assert.deepEqual(now.configuration, applied.configuration, "disable leaves the configuration as applied");
+        assert.deepEqual(ownedPart(now.configuration.dateProcessing), ownedPart(applied.configuration.dateProcessing), "disable leaves the configuration as applied");
+        assert.equal((now.configuration.dateProcessing as Record<string, unknown>).managedBy, undefined, "and takes its ownership record off");
       },
     },
   ];

@@ -160,19 +160,25 @@ export class EngineProject {
     return this.spawn(process.execPath, [launcher, this.cli.bin, ...args, "--non-interactive"], options);
   }
 
-  /** Starts a command and returns it running, for tests that interrupt it. */
+  /**
+   * Starts a command and returns it running, for tests that interrupt it. It leads a process
+   * group of its own (pulumi and the provider host it starts are in it), so `killAll` can end
+   * them all at once, as a runner that dies takes its children with it.
+   */
   start(args: string[], env: NodeJS.ProcessEnv = {}) {
     const launcher = path.join(REPO_ROOT, "tools", "pulumi", "client-runtime.cjs");
     const child = spawn(process.execPath, [launcher, this.cli.bin, ...args, "--non-interactive"], {
       cwd: this.dir,
       env: { ...this.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
+    const killAll = () => process.kill(-(child.pid as number), "SIGKILL");
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<CommandResult>((resolve) => child.on("exit", (code) => resolve({ code: code ?? 1, stdout: output, stderr: "", output })));
-    return { child, output: () => output, exited };
+    return { child, output: () => output, exited, killAll };
   }
 
   /** `pulumi stack init` and the config, plain and secret, in one `config set-all`. */

@@ -184,6 +184,8 @@ function checkDefaults(source: SourceFile, defaults: Inputs, problems: Declarati
 function checkEntries(raw: RawEntry[], options: LoadOptions, problems: DeclarationProblem[]): Declaration[] {
   const declarations: Declaration[] = [];
   const seen = new Map<string, string>();
+  // The action each valid entry manages, as far as a file can tell: its pinned id, else its name.
+  const owners = new Map<string, string>();
   for (const entry of raw) {
     const { source, name } = entry;
     const start = source.at(entry.nameNode, entry.node);
@@ -198,6 +200,18 @@ function checkEntries(raw: RawEntry[], options: LoadOptions, problems: Declarati
     if (fromOption) inputs.webhookUrl = options.webhookUrl;
     const result = validateInputs(inputs);
     if (result.ok === true) {
+      const target = result.value.actionId !== null ? `actionId ${JSON.stringify(result.value.actionId)}` : `actionName ${JSON.stringify(result.value.actionName)}`;
+      const owner = owners.get(target);
+      if (owner !== undefined) {
+        problems.push({
+          file: source.file,
+          ...start,
+          path: name,
+          reason: `${name} manages the same Data Action (${target}) as ${owner}; an action has one owner, or each apply would undo the other's: remove one entry, or point it at another action`,
+        });
+        continue;
+      }
+      owners.set(target, `${name} at ${source.file}:${start.line}:${start.column}`);
       const written = result.value.valueFormat === "utc" ? result.computed.computedValueUtc : result.computed.computedValue;
       declarations.push({ name, args: inputs as unknown as CxoneDateActionArgs, file: source.file, ...start, computed: result.computed, written });
       continue;

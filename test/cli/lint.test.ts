@@ -122,7 +122,9 @@ describe("cxone-date lint", { concurrency: 2 }, () => {
     const run = await lint([d]);
     assert.equal(run.code, 1);
     assert.equal(run.stdout, `${path.join(d, "b.yml")}:3:3: prod: the entry name prod is already used at ${path.join(d, "a.yaml")}:3:3; entry names are Pulumi resource names and must be unique\n`);
-    const apart = await lint([path.join(d, "a.yaml"), EXAMPLE]);
+    // Apart from the example, whose entries manage other actions than this one.
+    writeFileSync(path.join(d, "c.yaml"), `version: 1\nactions:\n  prod:\n${ENTRY.replace("Production_Date_Processor", "Action_0100")}\n`);
+    const apart = await lint([path.join(d, "c.yaml"), EXAMPLE]);
     assert.equal(apart.code, 0, apart.stdout);
     assert.equal(apart.stdout.split("\n").length, 6, "a heading and four entries");
   });

@@ -137,10 +137,12 @@ ${ENTRY.replace("Production", "B")}
 describe("sources", () => {
   test("a path, a directory (its .yaml and .yml files in name order) and several paths form one set", (t) => {
     const dir = tempDir(t);
-    write(dir, "decl/b.yml", `version: 1\nactions:\n  second:\n${ENTRY}\n`);
-    write(dir, "decl/a.yaml", `version: 1\nactions:\n  first:\n${ENTRY}\n`);
+    // Each entry manages an action of its own (two entries on one action are refused).
+    const entry = (action: string) => ENTRY.replace("Production_Date_Processor", action);
+    write(dir, "decl/b.yml", `version: 1\nactions:\n  second:\n${entry("Action_0002")}\n`);
+    write(dir, "decl/a.yaml", `version: 1\nactions:\n  first:\n${entry("Action_0001")}\n`);
     write(dir, "decl/notes.txt", "not a declaration file");
-    const extra = write(dir, "extra.yaml", `version: 1\nactions:\n  third:\n${ENTRY}\n`);
+    const extra = write(dir, "extra.yaml", `version: 1\nactions:\n  third:\n${entry("Action_0003")}\n`);
     assert.deepEqual(loadDeclarations(path.join(dir, "decl")).map((d) => [d.name, path.basename(d.file)]), [
       ["first", "a.yaml"],
       ["second", "b.yml"],
@@ -152,9 +154,19 @@ describe("sources", () => {
   test("an entry name used in two files is refused at the second, naming the first", (t) => {
     const dir = tempDir(t);
     const a = write(dir, "a.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n`);
-    const b = write(dir, "b.yaml", `version: 1\nactions:\n  other:\n${ENTRY}\n  prod:\n${ENTRY}\n`);
+    const b = write(dir, "b.yaml", `version: 1\nactions:\n  other:\n${ENTRY.replace("Production_Date_Processor", "Staging_Date_Processor")}\n  prod:\n${ENTRY}\n`);
     assert.deepEqual(problemsOf(() => loadDeclarations(dir)), [
       `${b}:9:3: prod: the entry name prod is already used at ${a}:3:3; entry names are Pulumi resource names and must be unique`,
+    ]);
+  });
+
+  test("two entries that manage one action (the same name, or the same pinned id, across files too) are refused at the second", (t) => {
+    const dir = tempDir(t);
+    const a = write(dir, "a.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n  pinned:\n${ENTRY.replace("Production_Date_Processor", "Label one")}\n    actionId: da-000124\n`);
+    const b = write(dir, "b.yaml", `version: 1\nactions:\n  prod-again:\n${ENTRY}\n  pinned-again:\n${ENTRY.replace("Production_Date_Processor", "Label two")}\n    actionId: da-000124\n`);
+    assert.deepEqual(problemsOf(() => loadDeclarations(dir)), [
+      `${b}:3:3: prod-again: prod-again manages the same Data Action (actionName "Production_Date_Processor") as prod at ${a}:3:3; an action has one owner, or each apply would undo the other's: remove one entry, or point it at another action`,
+      `${b}:9:3: pinned-again: pinned-again manages the same Data Action (actionId "da-000124") as pinned at ${a}:9:3; an action has one owner, or each apply would undo the other's: remove one entry, or point it at another action`,
     ]);
   });
 

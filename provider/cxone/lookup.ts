@@ -6,6 +6,7 @@
  */
 import { editDistance } from "../shared/distance";
 import { AmbiguousNameError, CxoneError, HttpError, NoSuchNameError } from "../shared/errors";
+import { codePoints, skeleton } from "../shared/lookalike";
 import type { DataAction, ListPage, Tally } from "../shared/types";
 
 export const DATA_ACTIONS_PATH = "/api/v2/dataactions";
@@ -42,9 +43,12 @@ export async function findByName(source: ListSource, name: string, tally: Tally)
     );
   }
   const suggestions = closestNames(name, await namesForSuggestions(source, listed, tally));
+  // A name that looks the same on screen differs in its code points: show them, side by side.
+  const lookalikes = suggestions.filter((n) => skeleton(n) === skeleton(name));
   throw new NoSuchNameError(
     `No Data Action is named exactly "${name}" (names match case-sensitively)` +
       (suggestions.length > 0 ? `; closest names: ${suggestions.map((n) => `"${n}"`).join(", ")}` : "") +
+      lookalikes.map((n) => `. "${n}" looks the same but is ${codePoints(n)}, where actionName is ${codePoints(name)}`).join("") +
       ". Fix actionName, or set actionId to pin the action by id.",
     { method: "GET", path: DATA_ACTIONS_PATH },
   );

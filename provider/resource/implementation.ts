@@ -17,6 +17,7 @@ import { requestId, traced } from "./hook-log";
 import { claim, claimable, declare } from "./claims";
 import { differences, holdsRecord, ownerOf, recordOf, tokenOf, withRecord } from "./ownership";
 import { randomUUID } from "node:crypto";
+import { codePoints, lookalikeProblem } from "../shared/lookalike";
 import { client, settings } from "./context";
 import { deleteAction } from "./delete";
 import { asAction, ownedOf, storedOwned, type OwnedState } from "./owned";
@@ -50,6 +51,11 @@ function desiredFrom(news: Props) {
 export async function check(_olds: Props, news: Props) {
   const checked = checkInputs(news);
   if (checked.failures.length === 0) declare(news.__owner, given(news.actionId), news.actionName);
+  // Not a failure (a tenant may really name an action so), but what a reader cannot see is shown:
+  // the provider's stderr is the one channel a dynamic provider has into the preview's output.
+  const name = news.actionName;
+  const problem = typeof name === "string" ? lookalikeProblem(name) : undefined;
+  if (problem !== undefined) console.error(`warning: actionName "${name}" ${problem}; it is ${codePoints(name as string)}. Check that it is the name CXone shows.`);
   return checked;
 }
 

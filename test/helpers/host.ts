@@ -217,6 +217,21 @@ export class ProviderHost {
     await this.call("delete", request);
   }
 
+  /**
+   * Waits until the host's stderr since `from` (an index into `stderr`) matches `pattern`: a
+   * line the host wrote before answering can arrive through its pipe after the answer. Fails,
+   * quoting what did arrive, when nothing matches within `timeoutMs`.
+   */
+  async stderrMatching(from: number, pattern: RegExp, timeoutMs = 5_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = this.stderr.slice(from).join("");
+      if (pattern.test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`the host's stderr did not match ${pattern} within ${timeoutMs} ms; it holds: ${JSON.stringify(text)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   /** The host process's pid (for /proc figures such as VmHWM). */
   pid(): number {
     return this.child.pid as number;

@@ -78,6 +78,29 @@ describe("identity", () => {
   });
 });
 
+describe("names that look like another", () => {
+  test("invisible characters and mixed scripts are shown by code point at preview; a look-alike not found is shown beside it", async (t) => {
+    const f = await fleet(t, "lookalike");
+    const table: [string, RegExp][] = [
+      ["Production\u200B_Date_Processor", /holds an invisible character \(U\+200B at position 11\)/],
+      ["Pr\u043Eduction_Date_Processor", /mixes Latin and Cyrillic letters; it is U\+0050 U\+0072 U\+043E/],
+    ];
+    for (const [name, warning] of table) {
+      const before = f.host.stderr.length;
+      const { failures } = await f.host.check("prod", {}, { ...f.base, actionName: name });
+      assert.deepEqual(failures, [], "a warning, not a failure");
+      await f.host.stderrMatching(before, warning);
+    }
+    const plain = await f.host.check("prod", {}, f.base);
+    assert.deepEqual(plain.failures, []);
+
+    // A name pasted with a Cyrillic "о": CXone's action has the Latin one.
+    const error = await rejection(up(f.host, "prod", { ...f.base, actionName: "Pr\u043Eduction_Date_Processor", offsetMinutes: 90 }));
+    assert.match(error.message, /"Production_Date_Processor" looks the same but is U\+0050 U\+0072 U\+006F .*, where actionName is U\+0050 U\+0072 U\+043E/);
+    assert.equal(puts(f).length, 0);
+  });
+});
+
 describe("state holds only the keys this resource owns", () => {
   test("a key the server put into dateProcessing stays in CXone, never in state, and survives restore", async (t) => {
     const f = await fleet(t, "owned-keys");
@@ -134,7 +157,7 @@ describe("delete compares before it undoes, in a later deployment too", () => {
       const later = await nextDeployment(t, f);
       await destroy(later, state);
       assert.deepEqual(live(f), before, "nothing was undone");
-      assert.match(later.stderr.join(""), /left the action as it is: .*dateProcessing\.timezone differs/);
+      await later.stderrMatching(0, /left the action as it is: .*dateProcessing\.timezone differs/);
     });
 
     test(`${behavior}: a resource renamed without an alias, deleted in a later deployment, leaves its successor's write, same values included`, async (t) => {
@@ -148,7 +171,7 @@ describe("delete compares before it undoes, in a later deployment too", () => {
       const third = await nextDeployment(t, f);
       await destroy(third, old);
       assert.deepEqual(live(f), successor, "the successor's configuration and enabled flag stay");
-      assert.match(third.stderr.join(""), /managedBy \(now "cxone-demo\/dev\/after"\) differs/);
+      await third.stderrMatching(0, /managedBy \(now "cxone-demo\/dev\/after"\) differs/);
     });
   }
 
@@ -176,7 +199,7 @@ describe("the original survives", () => {
     const { state } = await up(f.host, "prod", { ...f.base, offsetMinutes: 60, deleteBehavior: "restore" }, created);
     assert.deepEqual((state.outputs.original as { dateProcessing: Props }).dateProcessing, seeded, "not the console edit the update read");
     assert.deepEqual((state.outputs.audit as Props).overwrote, ["dateProcessing.timezone"]);
-    assert.match(f.host.stderr.join(""), /overwriting dateProcessing\.timezone/);
+    await f.host.stderrMatching(0, /overwriting dateProcessing\.timezone/);
   });
 
   test("state from before ownership records: an update keeps state's original, not the console edit it reads", async (t) => {

@@ -130,8 +130,11 @@ function timestampProblem(value: string): string | undefined {
   if (fraction !== undefined && fraction.length > 3) {
     return `computedValue "${value}" has ${fraction.length} fractional digits; at most 3 are allowed`;
   }
-  const date = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
-  const exists = date.getUTCFullYear() === +y && date.getUTCMonth() === +mo - 1 && date.getUTCDate() === +d &&
+  // Not Date.UTC: it reads years 0-99 as 1900-1999. setUTCFullYear takes the year as given.
+  const date = new Date(0);
+  date.setUTCFullYear(+y, +mo - 1, +d);
+  date.setUTCHours(+h, +mi, +s, 0);
+  const exists = +y >= 1 && date.getUTCFullYear() === +y && date.getUTCMonth() === +mo - 1 && date.getUTCDate() === +d &&
     date.getUTCHours() === +h && date.getUTCMinutes() === +mi && date.getUTCSeconds() === +s;
   if (!exists || (oh !== undefined && (+oh > 23 || +om > 59))) return `computedValue "${value}" is not a valid date and time`;
   return undefined;

@@ -17,6 +17,7 @@ import {
 } from "./inputs";
 import { closestName, got, orList, quote, unquoteHint } from "./messages";
 import { DEFAULTS } from "../shared/defaults";
+import { isLoopback } from "../cxone/config";
 
 const EXAMPLE_URL = "https://scheduler.example.com/hooks/cxone";
 
@@ -136,6 +137,14 @@ const urlRule: Rule<string> = (text) => {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     return `webhookUrl uses ${quote(url.protocol)}, but only http: and https: endpoints can be notified; write one such as ${quote(EXAMPLE_URL)}`;
+  }
+  // As for cxone:baseUrl: the delivery (the audit, its signature) and the URL's path and query,
+  // often a token, would cross the network in the clear. Loopback stays open for local receivers.
+  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+    return (
+      "webhookUrl uses plain http: to a host off this machine, so every delivery and the URL's path and query (often a token) " +
+      "would travel unencrypted; write it with https:, or use http: only for a receiver on this machine (127.0.0.1, ::1, localhost)"
+    );
   }
   // Userinfo in any form: user:password@, token@, :token@, even an empty "@". The parsed URL
   // drops an empty one, so the text before the host is checked as typed: the webhookUrl output

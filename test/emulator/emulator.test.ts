@@ -281,6 +281,36 @@ describe("PUT", () => {
     assert.equal((await putAction(emu, token, { ...target(emu), id: "da-gone" })).status, 404);
   });
 
+  test("every year from 0001 to 9999 is a date, leap days by the Gregorian rule (not Date.UTC's 1900-1999 for 0-99)", async (t) => {
+    const emu = await startEmulator(t);
+    const token = await fetchToken(emu);
+    const put = async (computedValue: string) => {
+      const body = target(emu);
+      body.configuration.dateProcessing!.computedValue = computedValue;
+      const res = await putAction(emu, token, body);
+      return res.status === 200 ? "stored" : (res.body.message as string);
+    };
+    const table: [string, RegExp | "stored"][] = [
+      ["0001-01-01T00:00:00.000Z", "stored"],
+      ["0050-06-15T12:00:00+01:00", "stored"],
+      ["0099-12-31T23:59:59.999Z", "stored"],
+      ["0048-02-29T00:00:00Z", "stored"], // 48 is a leap year
+      ["0100-02-29T00:00:00Z", /not a valid date/], // 100 is not (and 1900, which Date.UTC would read, is not either)
+      ["0004-02-29T00:00:00Z", "stored"], // 4 is a leap year; 1904, too
+      ["0097-02-29T00:00:00Z", /not a valid date/], // 97 is not; 1997 is not either
+      ["0096-02-29T00:00:00Z", "stored"],
+      ["1900-02-29T00:00:00Z", /not a valid date/],
+      ["2000-02-29T00:00:00Z", "stored"],
+      ["9999-12-31T23:59:59.999Z", "stored"],
+      ["0000-01-01T00:00:00Z", /not a valid date/],
+    ];
+    for (const [value, expected] of table) {
+      const outcome = await put(value);
+      if (expected === "stored") assert.equal(outcome, "stored", value);
+      else assert.match(outcome, expected, value);
+    }
+  });
+
   test("a stored entity JSON cannot encode answers 500 and the server keeps serving", async (t) => {
     const emu = await startEmulator(t);
     const token = await fetchToken(emu);

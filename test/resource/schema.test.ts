@@ -179,6 +179,18 @@ describe("check failures", () => {
     }
   });
 
+  test("plain http is refused off loopback, with the way out; https anywhere and http on loopback pass", () => {
+    for (const url of ["http://scheduler.example.com/hooks?token=abc", "http://10.0.0.7/x", "HTTP://hooks.example.com", "http://[2001:db8::1]/x"]) {
+      const failure = failuresOf({ ...BASE, webhookUrl: url }).find((f) => f.property === "webhookUrl");
+      assert.ok(failure, url);
+      assert.match(failure.reason, /^webhookUrl uses plain http: to a host off this machine.*write it with https:/, url);
+      assert.ok(!failure.reason.includes("token=abc") && !failure.reason.includes("example.com"), failure.reason);
+    }
+    for (const url of ["https://scheduler.example.com/hooks?token=abc", "http://127.0.0.1:8080/hooks", "http://localhost/x", "http://[::1]:9/x"]) {
+      assert.deepEqual(checkInputs({ ...BASE, webhookUrl: url }).failures, [], url);
+    }
+  });
+
   test("every problem is reported at once, cross-input rules included", () => {
     const failures = failuresOf({ ...WITHOUT_OFFSET, targetTimezone: "Europe/Pariss", precision: 9, sourceTimestamp: "2024-13-01T00:00:00Z", extra: 1 });
     assert.deepEqual(failures.map((f) => f.property).sort(), ["extra", "offset", "precision", "sourceTimestamp", "targetTimezone"]);

@@ -278,9 +278,10 @@ export class CxoneClient {
         // The limiter holds the tenant only for a Retry-After this call will wait for too: the
         // same decision retrying() takes next (a Retry-After decision draws no random number).
         const retryAfter = header(attempt.headers, "retry-after");
+        const date = header(attempt.headers, "date");
         const now = this.clock.now();
-        if (parseRetryAfter(retryAfter, now) !== undefined) {
-          const decision = decideRetry({ method, status: 429, retryAfter }, { attempt: state.attempts + 1, elapsedMs: now - state.startedAt, now }, this.policy, () => 0);
+        if (parseRetryAfter(retryAfter, now, date) !== undefined) {
+          const decision = decideRetry({ method, status: 429, retryAfter, date }, { attempt: state.attempts + 1, elapsedMs: now - state.startedAt, now }, this.policy, () => 0);
           waitMs = decision.retry ? decision.delayMs : null;
         }
       } else if (attempt.kind === "answer" && !TRANSIENT_STATUSES.has(attempt.status)) {
@@ -310,7 +311,7 @@ export class CxoneClient {
       const elapsedMs = now - state.startedAt;
       const decision = decideRetry(
         result.kind === "answer"
-          ? { method, status: result.status, retryAfter: header(result.headers, "retry-after") }
+          ? { method, status: result.status, retryAfter: header(result.headers, "retry-after"), date: header(result.headers, "date") }
           : { method, networkError: true, timedOut: result.timedOut },
         { attempt: state.attempts, elapsedMs, now },
         this.policy,

@@ -9,6 +9,8 @@ export interface AttemptOutcome {
   networkError?: boolean;
   timedOut?: boolean;
   retryAfter?: string | null;
+  /** The answer's `Date` header: the server's clock, against which an HTTP-date Retry-After is read. */
+  date?: string | null;
 }
 
 export interface RetryState {
@@ -51,7 +53,7 @@ export function decideRetry(outcome: AttemptOutcome, state: RetryState, policy: 
   }
   if (state.attempt >= policy.maxAttempts) return { retry: false, reason: `all ${policy.maxAttempts} attempts used` };
   const remainingMs = Math.max(0, policy.budgetMs - state.elapsedMs);
-  const askedMs = parseRetryAfter(outcome.retryAfter, state.now);
+  const askedMs = parseRetryAfter(outcome.retryAfter, state.now, outcome.date);
   // The server knows its own recovery time better than any backoff formula, so its answer wins.
   if (askedMs !== undefined) {
     if (askedMs > policy.retryAfterMaxMs) {
@@ -109,7 +111,7 @@ function parseHttpDate(text: string, now: number): number | undefined {
  * HTTP-date (a date already past means 0). Anything else is undefined, so the caller falls
  * back to its own backoff instead of trusting a value it cannot read.
  */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now: number, serverDate?: string | null): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   if (DELAY_SECONDS.test(text)) {
@@ -117,7 +119,11 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
     return Number.isFinite(ms) ? ms : undefined;
   }
   const at = parseHttpDate(text, now);
-  return at === undefined ? undefined : Math.max(0, at - now);
+  if (at === undefined) return undefined;
+  // An HTTP-date names a moment on the server's clock: read it against the server's own `Date`
+  // when the answer has one, so a server whose clock is hours off still asks for seconds.
+  const serverNow = serverDate === null || serverDate === undefined ? undefined : parseHttpDate(serverDate.trim(), now);
+  return Math.max(0, at - (serverNow ?? now));
 }
 
 export interface RetryDefaults {

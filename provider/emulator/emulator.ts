@@ -192,7 +192,8 @@ class EmulatorServer implements Emulator {
       reply = message(500, `the emulator cannot encode the response: ${(cause as Error).message}`);
       payload = Buffer.from(JSON.stringify(reply.body));
     }
-    const headers: Record<string, string | number> = { ...reply.headers, "content-length": payload.length };
+    // The server's clock, as a real server sends it: Retry-After dates are on the same clock.
+    const headers: Record<string, string | number> = { date: new Date(this.now()).toUTCString(), ...reply.headers, "content-length": payload.length };
     if (payload.length > 0) headers["content-type"] = "application/json; charset=utf-8";
     record.status = reply.status;
     const finish = () => {

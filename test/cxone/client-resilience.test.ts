@@ -50,6 +50,17 @@ describe("throttling and transient failures", () => {
     assert.deepEqual(counts, { httpRequests: 2, retries: 1 });
   });
 
+  test("429 with an HTTP-date from a server whose clock is 2 h ahead: the date is read against the answer's Date, not ours", async (t) => {
+    const skewMs = 2 * 3600 * 1000;
+    const server = manualClock();
+    const { emu, client, sleeps } = await clientWithEmulator(t, {
+      emulator: { now: () => server.now() + skewMs, faults: [{ route: "get", kind: "429", count: 1, retryAfter: "http-date", retryAfterSeconds: 3 }] },
+    });
+    await client.get(SEED.targetId, tally());
+    assert.deepEqual(routes(emu, "get").map((r) => r.status), [429, 200]);
+    assert.deepEqual(sleeps, [3000], "three seconds, as the server meant, not two hours and three seconds");
+  });
+
   test("429 without Retry-After backs off with full jitter that grows per attempt", async (t) => {
     const draws = [0.999, 0.999];
     const { emu, client, sleeps, logs } = await clientWithEmulator(t, {

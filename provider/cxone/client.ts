@@ -192,9 +192,14 @@ export class CxoneClient {
             { method: "PUT", path: actionPath(id), status: 409, cause: error },
           );
         }
-        this.log(`CXone PUT ${actionPath(id)}: 409, version is stale; reading it again (round ${conflicts + 2})`);
-        // A concurrent writer won: read its version and merge our part into it again. The new
-        // round is a retry of the write, so the audit record counts it.
+        // A concurrent writer won. Back off before reading again (full jitter under a ceiling that
+        // doubles, as for transient answers): back-to-back rounds would all land while the other
+        // writer is still busy. The rounds are bounded by conflictRetries, the waits by backoffCapMs.
+        const delayMs = this.random() * Math.min(this.settings.backoffCapMs, this.settings.backoffBaseMs * 2 ** conflicts);
+        this.log(`CXone PUT ${actionPath(id)}: 409, version is stale; reading it again in ${Math.round(delayMs)} ms (round ${conflicts + 2})`);
+        await this.sleep(delayMs);
+        // Then read its version and merge our part into it again. The new round is a retry of the
+        // write, so the audit record counts it.
         tally.retries++;
         live = await this.get(id, tally);
       }

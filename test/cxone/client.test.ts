@@ -3,6 +3,7 @@
  * read-modify-write that keeps foreign keys, 409 handling, the errors of 400/403/404, the
  * merge helpers, and the shared per-tenant client.
  */
+import { DEFAULTS } from "../../provider/shared/defaults";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { closeAllClients, closestNames, mergeOwned, ownedEquals, sharedClient } from "../../provider/cxone/client";
@@ -160,6 +161,32 @@ describe("get, put and modify", () => {
     assert.deepEqual(routes(emu, "put").map((r) => r.status), [409, 200]);
     // The second read-merge-write round is a retry of the write.
     assert.deepEqual(counts, { httpRequests: 4, retries: 1 });
+  });
+
+  test("409 rounds are spaced by a jittered backoff that grows, so a writer busy for a second does not fail the apply", async (t) => {
+    const { emu, client, sleeps, logs } = await clientWithEmulator(t, { settings: { conflictRetries: 5 } });
+    const desired = { dateProcessing: desiredProcessing("2024-03-01T18:30:00.000+01:00"), enabled: true };
+    let rounds = 0;
+    await client.modify(
+      SEED.targetId,
+      (live) => {
+        // The other writer keeps writing for the first three rounds.
+        if (++rounds <= 3) {
+          const theirs = structuredClone(emu.store.get(SEED.targetId)!);
+          theirs.version = (theirs.version as number) + 1;
+          emu.store.set(SEED.targetId, theirs);
+        }
+        return mergeOwned(live, desired);
+      },
+      tally(),
+    );
+    assert.deepEqual(routes(emu, "put").map((r) => r.status), [409, 409, 409, 200]);
+    // Full jitter (random 0.5 here) under a ceiling that doubles from backoffBaseMs, one wait before
+    // each re-read; the limiter's own pacing may sleep too, so the waits are read from the log.
+    const base = DEFAULTS.backoffBaseMs;
+    const waits = logs.flatMap((l) => /409, version is stale; reading it again in (\d+) ms/.exec(l)?.[1] ?? []).map(Number);
+    assert.deepEqual(waits, [0.5 * base, 0.5 * 2 * base, 0.5 * 4 * base]);
+    for (const wait of waits) assert.ok(sleeps.includes(wait), `${wait} ms was slept`);
   });
 
   test("409 on every round ends in ConflictError after conflictRetries extra rounds", async (t) => {

@@ -53,6 +53,7 @@ class EmulatorServer implements Emulator {
   private faults: FaultPlan;
   private throttle?: { spec: ThrottleSpec; bucket: TokenBucket };
   private seq = 0;
+  private webhookStatus: number | undefined;
 
   constructor(
     private readonly options: EmulatorOptions,
@@ -60,6 +61,7 @@ class EmulatorServer implements Emulator {
     private readonly verify: Verify | undefined,
   ) {
     this.now = options.now ?? Date.now;
+    this.webhookStatus = options.webhookStatus;
     this.randomSeed = options.randomSeed ?? 1;
     const clients: Record<string, EmulatorClient> = options.clients ?? {
       [EMULATOR_CLIENT_ID]: { secret: EMULATOR_CLIENT_SECRET, scopes: [SCOPE_READ, SCOPE_WRITE] },
@@ -77,6 +79,10 @@ class EmulatorServer implements Emulator {
 
   setFaults(faults: FaultSpec[]): void {
     this.faults = new FaultPlan(faults, this.randomSeed);
+  }
+
+  setWebhookStatus(status: number | undefined): void {
+    this.webhookStatus = status;
   }
 
   setThrottle(t: ThrottleSpec | undefined): void {
@@ -162,7 +168,7 @@ class EmulatorServer implements Emulator {
     if (fault?.kind === "revoke") this.revokeTokens();
     const reply =
       route === "webhook"
-        ? receiveWebhook(req, raw, record, this.deliveries, this.verify, this.options.webhookStatus)
+        ? receiveWebhook(req, raw, record, this.deliveries, this.verify, this.webhookStatus)
         : this.api.serve(route, req, url, raw, record, fault?.kind === "shift" ? fault.shiftBy ?? 1 : 0);
     // The request is served (a PUT is stored) before a hostile answer replaces its body.
     this.send(res, record, reply, fault);

@@ -55,6 +55,7 @@ export interface Emulator {
   revokeTokens(): void; // every issued token becomes invalid (401)
   setFaults(faults: FaultSpec[]): void; // replaces the faults and restarts their counters and random sequence
   setThrottle(t: ThrottleSpec | undefined): void; // a new, full bucket; undefined removes the throttle
+  setWebhookStatus(status: number | undefined): void; // the status the receiver answers from now on (undefined: the default)
   tokensIssued(): number;
   issuedTokens(): string[]; // the token texts, revoked ones included, so tests can prove none leaked
   reset(): void; // clear requests and deliveries

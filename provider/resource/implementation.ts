@@ -12,7 +12,7 @@ import { DEFAULTS } from "../shared/defaults";
 import { AbsenceUnconfirmedError, InputError, NoSuchNameError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
 import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";
 import type { DataAction, DateProcessing, Tally } from "../shared/types";
-import { deliverWebhook, type WebhookResult } from "./webhook";
+import { deliverWebhook, deliveryId, type WebhookResult } from "./webhook";
 import { requestId, traced } from "./hook-log";
 import { claim, claimable, declare } from "./claims";
 import { differences, holdsRecord, ownerOf, recordOf, tokenOf, withRecord } from "./ownership";
@@ -175,11 +175,11 @@ function overwritten(live: DataAction, seen: Seen): string[] {
   return fields;
 }
 
-async function notify(webhookUrl: string | null, requestId: string, payload: unknown): Promise<WebhookResult> {
+async function notify(webhookUrl: string | null, id: string, payload: unknown): Promise<WebhookResult> {
   if (webhookUrl === null) return { delivered: false, status: null, attempts: 0, error: null };
   return deliverWebhook({
     url: webhookUrl,
-    id: requestId,
+    id,
     payload,
     secret: settings().webhookSecret ?? undefined,
     attempts: DEFAULTS.webhookAttempts,
@@ -260,7 +260,8 @@ function applier(api: CxoneClient, operation: "create" | "update", news: Props, 
 async function finish(operation: "create" | "update", news: Props, desired: Desired, applied: Applied, seen: Seen, tally: Tally, startedAt: number) {
   const actionId = applied.action.id;
   const base = auditBase(operation, desired, actionId, seen, tally, applied.putSkipped, startedAt);
-  const webhook = await notify(desired.value.webhookUrl, base.requestId, { type: "cxone.dateaction.applied", actionId, audit: base });
+  const id = deliveryId(seen.token, actionId, ownedOf(applied.action));
+  const webhook = await notify(desired.value.webhookUrl, id, { type: "cxone.dateaction.applied", actionId, audit: base });
   const failedDelivery = desired.value.webhookUrl !== null && !webhook.delivered;
   const audit: AuditRecord = {
     ...base,

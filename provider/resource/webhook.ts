@@ -8,7 +8,7 @@
  * the query, and only the `webhookUrl` output may hold those (resource-spec.md). Network
  * failures are described from their codes, never from messages that may quote the URL.
  */
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { Agent, request, type Dispatcher } from "undici";
 import { formatMs, parseRetryAfter } from "../cxone/retry";
 import { DEFAULTS } from "../shared/defaults";
@@ -22,9 +22,18 @@ export interface WebhookResult {
   error: string | null;
 }
 
+/**
+ * The webhook-id of one change (cxone-api.md: the same for every retry of it, in one `pulumi up`
+ * or a later one, and a new one for a new change): derived from what is delivered, the resource
+ * (its ownership token), the action and the configuration applied, never from when it is sent.
+ */
+export function deliveryId(resourceToken: string, actionId: string, applied: unknown): string {
+  return `msg_${createHash("sha256").update(JSON.stringify([resourceToken, actionId, applied])).digest("base64url").slice(0, 27)}`;
+}
+
 export interface WebhookOptions {
   url: string;
-  id: string; // webhook-id: the audit requestId, stable across retries
+  id: string; // webhook-id: deliveryId() of the change, stable across retries and runs
   payload: unknown; // sent as JSON
   secret?: string; // signs with webhook-signature when set
   attempts: number; // attempts at most, the first included

@@ -97,7 +97,7 @@ test("a PUT answered 429 once shows end to end: both attempts, the decision and 
   // One apply, one id: every line of it, the audit record and the webhook delivery agree.
   assert.ok(lines.length >= 6, lines.map((l) => l.line).join("\n"));
   for (const { line, fields } of lines) assert.equal(fields.req, requestId, line);
-  assert.deepEqual(emulator.deliveries.map((d) => d.id), [requestId]);
+  assert.deepEqual(emulator.deliveries.map((d) => (d.body as { audit: Props }).audit.requestId), [requestId], "the delivery carries the audit of this apply");
 
   const http = lines.filter((l) => l.fields.event === "http").map((l) => l.fields);
   const puts = http.filter((f) => f.method === "PUT");

@@ -231,13 +231,40 @@ describe("writes without an answer", () => {
 });
 
 describe("webhook", () => {
-  test("delivered and signed after an apply, with the audit request id", async () => {
+  test("delivered and signed after an apply, the body carrying the audit and its request id", async () => {
     const { state } = await apply("prod", { ...base, webhookUrl: emulator.webhookUrl, offsetMinutes: 61 });
     const audit = state.outputs.audit as Props & { webhook: Props };
     assert.equal(audit.webhook.delivered, true);
     assert.equal(emulator.deliveries.length, 1);
-    assert.equal(emulator.deliveries[0].id, audit.requestId);
+    assert.match(emulator.deliveries[0].id, /^msg_[\w-]{27}$/);
+    assert.equal((emulator.deliveries[0].body as { audit: Props }).audit.requestId, audit.requestId);
     assert.equal(emulator.deliveries[0].signatureValid, true);
+  });
+
+  test("one change keeps its webhook-id across a failed up and the next; a new change gets a new one", async () => {
+    emulator.reset();
+    const args = { ...base, webhookUrl: emulator.webhookUrl, webhookRequired: true, offsetMinutes: 62 };
+    emulator.setWebhookStatus(503); // a receiver that acts on each POST but answers late or badly
+    let partial: ResourceState | undefined;
+    try {
+      await apply("prod", args);
+      assert.fail("the required delivery failed");
+    } catch (error) {
+      partial = (error as { state?: ResourceState }).state;
+    } finally {
+      emulator.setWebhookStatus(undefined);
+    }
+    assert.ok(partial, "recorded as a partial failure");
+    const failedIds = new Set(emulator.deliveries.map((d) => d.id));
+    assert.equal(failedIds.size, 1, "every attempt of the failed up carried one id");
+    assert.ok(emulator.deliveries.length > 1, "it was retried");
+    emulator.reset();
+    const retried = await apply("prod", args, partial);
+    assert.deepEqual(emulator.deliveries.map((d) => d.id), [...failedIds], "the next up delivers the same change under the same id");
+    emulator.reset();
+    await apply("prod", { ...args, offsetMinutes: 63 }, retried.state);
+    assert.equal(emulator.deliveries.length, 1);
+    assert.ok(!failedIds.has(emulator.deliveries[0].id), "a new change, a new id");
   });
 
   test("a failed delivery without webhookRequired still applies, recorded as PARTIAL", async () => {

@@ -84,6 +84,8 @@ export class CxoneClient {
   readonly #credentials: string[];
   readonly #recentTokens: string[] = [];
   private closed = false;
+  /** Errors already counted by the breaker (see recordFailureOnce). */
+  private readonly counted = new WeakSet<object>();
 
   constructor(config: ClientConfig, deps: ClientDeps = {}) {
     this.#config = { ...config };
@@ -234,17 +236,31 @@ export class CxoneClient {
     }
     this.breaker.check(`${method} ${path}`);
     let failed = false;
+    let error: unknown;
     try {
       return checkedAnswer(method, path, await this.authorized(method, path, body, tally), subject, this.redact);
-    } catch (error) {
+    } catch (caught) {
       // Only transient trouble that outlived its retries counts against the tenant; a 4xx
       // shows the service answering.
-      failed = error instanceof TransientError;
-      throw error;
+      failed = caught instanceof TransientError;
+      error = caught;
+      throw caught;
     } finally {
-      if (failed) this.breaker.recordFailure();
+      if (failed) this.recordFailureOnce(error);
       else this.breaker.recordSuccess();
     }
+  }
+
+  /**
+   * One failed request is one failure, however many calls awaited it: a token fetch shared by
+   * 20 calls rejects all 20 with the same error object, which counts once.
+   */
+  private recordFailureOnce(error: unknown): void {
+    if (typeof error === "object" && error !== null) {
+      if (this.counted.has(error)) return;
+      this.counted.add(error);
+    }
+    this.breaker.recordFailure();
   }
 
   /** The first non-transient answer, after at most one token renewal on a 401. */

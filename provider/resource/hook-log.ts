@@ -15,20 +15,23 @@ export function requestId(): string {
 }
 
 /**
- * The error with ` (request id …)` appended to its message, in place: its class, `code` and a
- * partial failure's `id`/`properties` (which Pulumi's host reads) stay as they were.
+ * A copy of the error with ` (request id …)` appended to its message: its class, `code` and a
+ * partial failure's `id`/`properties` (which Pulumi's host reads) as they were. A copy, because
+ * one error object can reach several hook calls (a token fetch they all awaited): each call's
+ * error names its own request id only.
  */
 export function withRequestIdInMessage(error: unknown, id: string): Error {
   const suffix = ` (request id ${id})`;
   if (!(error instanceof Error)) return new Error(`${String(error)}${suffix}`);
-  if (error.message.includes(id)) return error;
+  if (error.message.endsWith(suffix)) return error;
   const before = error.message;
-  error.message = `${before}${suffix}`;
-  if (typeof error.stack === "string") error.stack = error.stack.replace(before, error.message);
+  const tagged = Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as Error;
+  tagged.message = `${before}${suffix}`;
+  if (typeof error.stack === "string") tagged.stack = error.stack.replace(before, tagged.message);
   // The host shows a partial failure's `reasons` too.
   const reasons = (error as { reasons?: unknown }).reasons;
-  if (Array.isArray(reasons)) reasons.forEach((reason, i) => reason === before && (reasons[i] = error.message));
-  return error;
+  if (Array.isArray(reasons)) (tagged as { reasons?: unknown }).reasons = reasons.map((reason) => (reason === before ? tagged.message : reason));
+  return tagged;
 }
 
 /** Only the plain values: props come from state and may hold anything there. */

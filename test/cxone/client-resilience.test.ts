@@ -291,6 +291,18 @@ describe("circuit breaker", () => {
     assert.equal((await client.get(SEED.targetId, tally())).id, SEED.targetId, "closed again");
   });
 
+  test("one failed token fetch that 20 calls shared is one failure, not 20: the breaker stays closed", async (t) => {
+    const { emu, client } = await clientWithEmulator(t, {
+      settings: { breakerThreshold: 8, maxAttempts: 2 },
+      emulator: { faults: [{ route: "token", kind: "5xx" }] },
+    });
+    const failures = await Promise.all(Array.from({ length: 20 }, () => failure(client.get(SEED.targetId, tally()))));
+    assert.ok(failures.every((f) => f instanceof TransientError));
+    assert.equal(routes(emu, "token").length, 2, "one fetch (two attempts), shared by all 20");
+    emu.setFaults([]);
+    assert.equal((await client.get(SEED.targetId, tally())).id, SEED.targetId, "the token endpoint is healthy again, and so is the next call");
+  });
+
   test("4xx answers do not open the breaker", async (t) => {
     const { client } = await clientWithEmulator(t, { settings: { breakerThreshold: 2 } });
     for (let i = 0; i < 3; i++) await failure(client.get("da-missing", tally()));

@@ -192,13 +192,17 @@ describe("log", () => {
 });
 
 describe("request id in errors", () => {
-  test("appended in place: class, code and a partial failure's id, properties and reasons survive", () => {
+  test("appended to a copy: class, code and a partial failure's id, properties and reasons survive; the error itself is untouched", () => {
     const partial = new PartialApplyError("Applied but the webhook failed.", "da-1", { audit: { requestId: "r-1" } });
     const tagged = withRequestIdInMessage(partial, "r-1");
-    assert.equal(tagged, partial);
     assert.ok(tagged instanceof PartialApplyError);
     assert.equal(tagged.message, "Applied but the webhook failed. (request id r-1)");
-    assert.deepEqual([partial.code, partial.id, partial.properties, partial.reasons], ["CXONE_PARTIAL", "da-1", { audit: { requestId: "r-1" } }, [tagged.message]]);
+    assert.deepEqual([tagged.code, tagged.id, tagged.properties, tagged.reasons], ["CXONE_PARTIAL", "da-1", { audit: { requestId: "r-1" } }, [tagged.message]]);
+    assert.equal(partial.message, "Applied but the webhook failed.", "the original keeps its message");
+    // One error shared by several calls (a failed token fetch they all awaited): each gets its own id only.
+    const shared = new NotFoundError("CXone failed.");
+    const [a, b] = [withRequestIdInMessage(shared, "r-a"), withRequestIdInMessage(shared, "r-b")];
+    assert.deepEqual([a.message, b.message], ["CXone failed. (request id r-a)", "CXone failed. (request id r-b)"]);
     assert.match(String(tagged.stack), /^PartialApplyError: Applied but the webhook failed\. \(request id r-1\)/);
     assert.equal(withRequestIdInMessage(tagged, "r-1").message, tagged.message, "not appended twice");
     const thrown = withRequestIdInMessage("a string", "r-2");

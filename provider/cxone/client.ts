@@ -53,10 +53,26 @@ export interface ClientDeps {
   log?: (line: string) => void;
 }
 
-/** Shared by the attempts of one call, including the repeat after a 401, so one budget covers both. */
+/**
+ * Shared by the attempts of one call, including the repeat after a 401, so one budget covers
+ * both. The budget measures the server: time on the wire and in the waits it asked for. Time
+ * queued for a limiter permit behind the deployment's other calls is kept apart (queuedMs): a
+ * resource must not fail because others were ahead of it.
+ */
 interface CallState {
   attempts: number;
   startedAt: number;
+  queuedMs: number;
+}
+
+/** The time a call queued, when it is worth saying: it was not charged to the budget. */
+function queued(state: CallState): string {
+  return state.queuedMs < 1_000 ? "" : ` (after ${formatMs(state.queuedMs)} queued behind this deployment's other calls, not counted)`;
+}
+
+/** What the call budget is charged: everything since the call started but its time queued. */
+function spentMs(state: CallState, now: number): number {
+  return now - state.startedAt - state.queuedMs;
 }
 
 // 408 and 429 say "not now"; the 5xx set is cxone-api.md's. The same set decideRetry retries.
@@ -265,18 +281,23 @@ export class CxoneClient {
 
   /** The first non-transient answer, after at most one token renewal on a 401. */
   private async authorized(method: Method, path: string, body: unknown, tally: Tally): Promise<Answer> {
-    const state: CallState = { attempts: 0, startedAt: this.clock.now() };
+    const state: CallState = { attempts: 0, startedAt: this.clock.now(), queuedMs: 0 };
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    let token = await this.#tokens.token();
-    let answer = await this.retrying(method, path, state, tally, () => this.apiAttempt(method, path, token, payload, tally, state));
+    // A token before queueing: calls that arrive together share one fetch, and a fetch that fails
+    // fails them all at once, before they queue. Each attempt takes it again when it is sent
+    // (apiAttempt), which costs nothing while the cached one is valid.
+    await this.#tokens.token();
+    // The token each attempt sent.
+    let sent = "";
+    const attempt = () => this.apiAttempt(method, path, payload, tally, state, (token) => (sent = token));
+    let answer = await this.retrying(method, path, state, tally, attempt);
     if (answer.status !== 401) return answer;
     // The token expired or was revoked: renew it once and repeat the call once.
-    this.#tokens.invalidate(token);
+    this.#tokens.invalidate(sent);
     // The repeat is one more request for the same operation, so the audit counts it as a retry.
     tally.retries++;
     this.log(`CXone ${method} ${path}: 401, renewing the access token and repeating the call once`);
-    token = await this.#tokens.token();
-    answer = await this.retrying(method, path, state, tally, () => this.apiAttempt(method, path, token, payload, tally, state));
+    answer = await this.retrying(method, path, state, tally, attempt);
     if (answer.status !== 401) return answer;
     throw new AuthenticationError(
       `CXone answered 401 to ${method} ${path} even with a newly issued access token. ` +
@@ -285,8 +306,20 @@ export class CxoneClient {
     );
   }
 
-  private async apiAttempt(method: Method, path: string, token: string, payload: string | undefined, tally: Tally, state: CallState): Promise<Attempt> {
+  private async apiAttempt(method: Method, path: string, payload: string | undefined, tally: Tally, state: CallState, sending: (token: string) => void): Promise<Attempt> {
+    const queuedFrom = this.clock.now();
     const permit = await limiterWait(this.limiter.acquire(), this.clock);
+    state.queuedMs += this.clock.now() - queuedFrom;
+    // The token is taken now, when the request goes out, not before it queued: a queue longer
+    // than the token's lifetime must not send an expired token (and read as a credentials problem).
+    let token: string;
+    try {
+      token = await this.#tokens.token();
+    } catch (error) {
+      permit.release("failed", undefined);
+      throw error;
+    }
+    sending(token);
     tally.httpRequests++;
     let outcome: "ok" | "throttled" | "failed" = "failed";
     let waitMs: number | null | undefined;
@@ -302,7 +335,7 @@ export class CxoneClient {
         const date = header(attempt.headers, "date");
         const now = this.clock.now();
         if (parseRetryAfter(retryAfter, now, date) !== undefined) {
-          const decision = decideRetry({ method, status: 429, retryAfter, date }, { attempt: state.attempts + 1, elapsedMs: now - state.startedAt, now }, this.policy, () => 0);
+          const decision = decideRetry({ method, status: 429, retryAfter, date }, { attempt: state.attempts + 1, elapsedMs: spentMs(state, now), now }, this.policy, () => 0);
           waitMs = decision.retry ? decision.delayMs : null;
         }
       } else if (attempt.kind === "answer" && !TRANSIENT_STATUSES.has(attempt.status)) {
@@ -329,7 +362,7 @@ export class CxoneClient {
         throw tooLarge(method, path, result.status, result.limitBytes, path === this.tokenPath && method === "POST" ? "cxone:tokenUrl" : "cxone:baseUrl");
       }
       const now = this.clock.now();
-      const elapsedMs = now - state.startedAt;
+      const elapsedMs = spentMs(state, now);
       const decision = decideRetry(
         result.kind === "answer"
           ? { method, status: result.status, retryAfter: header(result.headers, "retry-after"), date: header(result.headers, "date") }
@@ -342,7 +375,7 @@ export class CxoneClient {
       const what = result.kind === "answer" ? `${result.status}` : result.timedOut ? "timeout" : `network error (${result.cause.message})`;
       if (!decision.retry) {
         throw new TransientError(
-          `${method} ${path} failed after ${state.attempts} attempt(s) over ${formatMs(elapsedMs)}; last: ${what} (${decision.reason}). ` +
+          `${method} ${path} failed after ${state.attempts} attempt(s) over ${formatMs(elapsedMs)}${queued(state)}; last: ${what} (${decision.reason}). ` +
             "CXone or the network is having trouble; it is safe to run `pulumi up` again (the PUT is idempotent).",
           { method, path, status: result.kind === "answer" ? result.status : undefined, cause: result.kind === "network" ? result.cause : undefined },
         );
@@ -366,7 +399,7 @@ export class CxoneClient {
   private async fetchToken(): Promise<IssuedToken> {
     const method = "POST";
     const path = this.tokenPath;
-    const state: CallState = { attempts: 0, startedAt: this.clock.now() };
+    const state: CallState = { attempts: 0, startedAt: this.clock.now(), queuedMs: 0 };
     const form = tokenRequestBody(this.#config.clientId, this.#config.clientSecret, this.settings.tokenScope);
     const headers = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
     this.log(`CXone POST ${path}: requesting an access token`);

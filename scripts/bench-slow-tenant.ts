@@ -47,7 +47,8 @@ async function run(n: number, installation: ReturnType<typeof installPackage>): 
     writeFileSync(path.join(project.dir, "resources.json"), JSON.stringify(resources));
     await project.init({ "cxone:baseUrl": emulator.url, "cxone:clientId": EMULATOR_CLIENT_ID }, { "cxone:clientSecret": EMULATOR_CLIENT_SECRET });
     const started = Date.now();
-    const up = await project.run(["up", "--yes", "--skip-preview", "--parallel", String(n)], { allowFailure: true });
+    // The engine's own time grows with the stack (bench:engine): minutes at N = 2,000.
+    const up = await project.run(["up", "--yes", "--skip-preview", "--parallel", String(n)], { allowFailure: true, timeoutMs: 30 * 60_000 });
     const wallMs = Date.now() - started;
     const records = emulator.requests.slice();
     const failed = (up.output.match(/\*\*creating failed\*\*/g) ?? []).length;
@@ -58,7 +59,7 @@ async function run(n: number, installation: ReturnType<typeof installPackage>): 
     const lastWrite = written[written.length - 1] - started;
     emulator.setFaults([]);
     emulator.reset();
-    const again = await project.run(["up", "--refresh", "--yes", "--skip-preview", "--parallel", String(n)], { allowFailure: true });
+    const again = await project.run(["up", "--refresh", "--yes", "--skip-preview", "--parallel", String(n)], { allowFailure: true, timeoutMs: 30 * 60_000 });
     const converged = again.code === 0 && (again.output.match(/~ \d+ updated|\+ \d+ created/g) ?? []).length === 0;
     return (
       `| ${n} | ${failed} (exit ${up.code}) | ${(wallMs / 1000).toFixed(1)} s | ${(floorMs / 1000).toFixed(1)} s | ${(wallMs / floorMs).toFixed(2)}x | ` +

@@ -64,6 +64,14 @@ export function findCli(): Cli {
   return found;
 }
 
+export interface CommandOptions {
+  env?: NodeJS.ProcessEnv;
+  allowFailure?: boolean;
+  onOutput?: (text: string) => void;
+  /** ms before the command and everything it started are killed (default 240 s). */
+  timeoutMs?: number;
+}
+
 export interface CommandResult {
   code: number;
   stdout: string;
@@ -150,12 +158,12 @@ export class EngineProject {
   }
 
   /** A command that does not run the program (stack, config, state). */
-  pulumi(args: string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): Promise<CommandResult> {
+  pulumi(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
     return this.spawn(this.cli.bin, [...args, "--non-interactive"], options);
   }
 
   /** preview, up, refresh or destroy: the program is served to the CLI through `--client`. */
-  run(args: string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; onOutput?: (text: string) => void } = {}): Promise<CommandResult> {
+  run(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
     const launcher = path.join(REPO_ROOT, "tools", "pulumi", "client-runtime.cjs");
     return this.spawn(process.execPath, [launcher, this.cli.bin, ...args, "--non-interactive"], options);
   }
@@ -218,9 +226,10 @@ export class EngineProject {
     if (this.adopted) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private spawn(bin: string, args: string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; onOutput?: (text: string) => void }): Promise<CommandResult> {
+  private spawn(bin: string, args: string[], options: CommandOptions): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(bin, args, { cwd: this.dir, env: { ...this.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+      // A process group of its own: a timeout ends pulumi and the hosts it started, not only the launcher.
+      const child = spawn(bin, args, { cwd: this.dir, env: { ...this.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
       let stdout = "";
       let stderr = "";
       let output = "";
@@ -234,7 +243,7 @@ export class EngineProject {
         output += chunk.toString();
       });
       // Bounded: a CLI that hangs fails its test instead of hanging the suite.
-      const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
+      const timer = setTimeout(() => process.kill(-(child.pid as number), "SIGKILL"), options.timeoutMs ?? 240_000);
       child.on("error", reject);
       child.on("exit", (code, signal) => {
         clearTimeout(timer);

@@ -15,9 +15,9 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type RecordedRequest } from "../provider/emulator/emulator";
-import { EngineProject, findCli, installPackage } from "../test/helpers/cli";
+import { EngineProject, findCli, type Installation } from "../test/helpers/cli";
 import { compiledPackage, runProgram } from "../test/helpers/program";
-import { lockedVersion, npm, packPackage } from "../test/package/pack";
+import { benchMain, RESOURCES_PROGRAM, withInstalledPackage } from "./bench-cli";
 import { declarationArgs, declareResources, resourceName, seedActions } from "./bench-fixtures";
 import { runPerCommand, type PhaseResult } from "./bench-deployment";
 import { chargedRequests, logFigures, throttleFloorMs } from "./bench-log";
@@ -28,11 +28,6 @@ const BURSTS = [RATE, RATE / 5];
 // The CLI's default --parallel is 4 x CPUs; the harness gets the same.
 const PARALLEL = 4 * (require("node:os") as typeof import("node:os")).availableParallelism();
 
-const PROGRAM = `
-const fs = require("node:fs");
-const { CxoneDateAction } = require("pulumi-cxone-date-action");
-for (const { name, args } of JSON.parse(fs.readFileSync(__dirname + "/resources.json", "utf8"))) new CxoneDateAction(name, args);
-`;
 
 interface Timed {
   wallMs: number;
@@ -52,10 +47,10 @@ function row(label: string, t: Timed, burst: number | undefined): string {
   return `| ${label} | ${(t.wallMs / 1000).toFixed(2)} s | ${(floorMs / 1000).toFixed(2)} s | ${ratio} | ${share} | ${chargedRequests(t.records)} | ${(t.wallMs / N).toFixed(1)} ms |`;
 }
 
-async function throughCli(burst: number | undefined, installation: ReturnType<typeof installPackage>): Promise<Record<string, Timed>> {
+async function throughCli(burst: number | undefined, installation: Installation): Promise<Record<string, Timed>> {
   const throttle = burst === undefined ? undefined : { ratePerSecond: RATE, burst };
   const emulator = await startEmulator({ seed: seedActions(N), throttle });
-  const project = new EngineProject(findCli(), installation, { program: PROGRAM });
+  const project = new EngineProject(findCli(), installation, { program: RESOURCES_PROGRAM });
   try {
     declare(project, false);
     await project.init({ "cxone:baseUrl": emulator.url, "cxone:clientId": EMULATOR_CLIENT_ID }, { "cxone:clientSecret": EMULATOR_CLIENT_SECRET });
@@ -95,9 +90,7 @@ async function throughHarness(burst: number, rate = RATE): Promise<Record<string
 async function main(): Promise<void> {
   const cli = findCli();
   console.log(`# bench:engine: N = ${N}, R = ${RATE}/s, pulumi ${cli.version} (${cli.source}), harness --parallel ${PARALLEL}, node ${process.version}`);
-  const packed = packPackage();
-  const installation = installPackage(packed.tarball, lockedVersion("@pulumi/pulumi"), npm);
-  try {
+  await withInstalledPackage(async (installation) => {
     const header = "| phase | wall | throttle floor | wall / floor | 429 share | requests accepted | per resource |\n|---|---|---|---|---|---|---|";
     for (const burst of BURSTS) {
       const cliPhases = await throughCli(burst, installation);
@@ -115,13 +108,7 @@ async function main(): Promise<void> {
       console.log(row(`CLI: ${label}`, t, undefined));
       if (openHarness[label] !== undefined) console.log(row(`harness: ${label}`, openHarness[label], undefined));
     }
-  } finally {
-    installation.remove();
-    packed.remove();
-  }
+  });
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exitCode = 1;
-});
+benchMain(main);

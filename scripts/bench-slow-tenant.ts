@@ -10,8 +10,8 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type RecordedRequest } from "../provider/emulator/emulator";
-import { EngineProject, findCli, installPackage } from "../test/helpers/cli";
-import { lockedVersion, npm, packPackage } from "../test/package/pack";
+import { EngineProject, findCli, type Installation } from "../test/helpers/cli";
+import { benchMain, RESOURCES_PROGRAM, withInstalledPackage } from "./bench-cli";
 import { declarationArgs, resourceName, seedActions } from "./bench-fixtures";
 import { chargedRequests, logFigures, throttleFloorMs } from "./bench-log";
 
@@ -19,11 +19,6 @@ const NS = (process.env.BENCH_SLOW_NS ?? "100 500 2000").split(/\s+/).filter(Boo
 const RATE = 50; // requests per second the emulator accepts
 const FAULT_SHARE = 0.05; // of API requests: half answered 503, half dropped mid-answer
 
-const PROGRAM = `
-const fs = require("node:fs");
-const { CxoneDateAction } = require("pulumi-cxone-date-action");
-for (const { name, args } of JSON.parse(fs.readFileSync(__dirname + "/resources.json", "utf8"))) new CxoneDateAction(name, args);
-`;
 
 /** When each action's configuration was written: its last PUT the server accepted. */
 function writtenAt(records: readonly RecordedRequest[]): number[] {
@@ -32,7 +27,7 @@ function writtenAt(records: readonly RecordedRequest[]): number[] {
   return [...last.values()].sort((a, b) => a - b);
 }
 
-async function run(n: number, installation: ReturnType<typeof installPackage>): Promise<string> {
+async function run(n: number, installation: Installation): Promise<string> {
   const emulator = await startEmulator({
     seed: seedActions(n),
     throttle: { ratePerSecond: RATE, burst: RATE },
@@ -41,7 +36,7 @@ async function run(n: number, installation: ReturnType<typeof installPackage>): 
       { route, kind: "drop" as const, probability: FAULT_SHARE / 2 },
     ]),
   });
-  const project = new EngineProject(findCli(), installation, { program: PROGRAM });
+  const project = new EngineProject(findCli(), installation, { program: RESOURCES_PROGRAM });
   try {
     const resources = Array.from({ length: n }, (_, i) => ({ name: resourceName(i), args: declarationArgs(i) }));
     writeFileSync(path.join(project.dir, "resources.json"), JSON.stringify(resources));
@@ -77,17 +72,9 @@ async function main(): Promise<void> {
   console.log(`# bench:slow-tenant: R = ${RATE}/s (burst ${RATE}), ${FAULT_SHARE * 100}% of API requests faulted, pulumi ${cli.version}, node ${process.version}\n`);
   console.log("| N | failed resources | wall | throttle floor | wall / floor | requests per resource | 429 share | half written / last written | `up --refresh` after |");
   console.log("|---|---|---|---|---|---|---|---|---|");
-  const packed = packPackage();
-  const installation = installPackage(packed.tarball, lockedVersion("@pulumi/pulumi"), npm);
-  try {
+  await withInstalledPackage(async (installation) => {
     for (const n of NS) console.log(await run(n, installation));
-  } finally {
-    installation.remove();
-    packed.remove();
-  }
+  });
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exitCode = 1;
-});
+benchMain(main);

@@ -3,7 +3,8 @@
  * server's own words quoted (redacted, bounded), and the error for a body that is not what the
  * API answers. Pure: the client passes its redaction in.
  */
-import { ConflictError, HttpError, NotFoundError, PermissionError, ResponseTooLargeError, ValidationError } from "../shared/errors";
+import { ConflictError, HttpError, IdentityError, NotFoundError, PermissionError, ResponseTooLargeError, ValidationError } from "../shared/errors";
+import type { DataAction } from "../shared/types";
 import { formatBytes, header, type Answer, type Method } from "./http";
 import { DATA_ACTIONS_PATH } from "./lookup";
 import { parseJson } from "./shapes";
@@ -96,5 +97,15 @@ export function tooLarge(method: Method, path: string, status: number, limitByte
     `${method} ${path} answered ${status} with a body larger than ${formatBytes(limitBytes)}, the most this provider reads of one answer; ` +
       `it stopped reading there. No CXone answer is that large: check that ${setting} points at the CXone API, then run \`pulumi up\` again.`,
     { method, path, status },
+  );
+}
+
+/** The answer is about the action asked for (cxone-api.md), or nothing is done with it. */
+export function sameAction(id: string, action: DataAction, method: Method, path: string): DataAction {
+  if (action.id === id) return action;
+  throw new IdentityError(
+    `${method} ${path} answered with the Data Action ${JSON.stringify(action.id)}, not ${JSON.stringify(id)}: the answer is not about this action, ` +
+      "so nothing was written. Check that cxone:baseUrl points at the CXone API itself, not a proxy or cache in front of it.",
+    { method, path },
   );
 }

@@ -15,16 +15,16 @@ import {
   ConflictError,
   CxoneError,
   HttpError,
-  IdentityError,
   ResponseTooLargeError,
   TransientError,
   UnconfirmedWriteError,
 } from "../shared/errors";
-import { checkedAnswer, serverMessage, tooLarge, unexpectedBody } from "./answers";
+import { checkedAnswer, sameAction, serverMessage, tooLarge, unexpectedBody } from "./answers";
+import { queued, spentMs, type CallState } from "./budget";
 import { borrowAgent, exchange, header, returnAgent, type Answer, type Attempt, type Method } from "./http";
 import { AdaptiveLimiter } from "./limiter";
 import { limiterWait, logAttempt, timedAttempt } from "./http-log";
-import { DATA_ACTIONS_PATH, findByName, listPath, type ListSource } from "./lookup";
+import { actionPath, findByName, listPath, type ListSource } from "./lookup";
 import { isDataAction, isListPage, normalizeAction, parseJson } from "./shapes";
 import { redact } from "../shared/redact";
 import { decideRetry, formatMs, parseRetryAfter, retryPolicyFrom } from "./retry";
@@ -51,28 +51,6 @@ export interface ClientDeps {
   random?: () => number;
   settings?: Partial<Settings>;
   log?: (line: string) => void;
-}
-
-/**
- * Shared by the attempts of one call, including the repeat after a 401, so one budget covers
- * both. The budget measures the server: time on the wire and in the waits it asked for. Time
- * queued for a limiter permit behind the deployment's other calls is kept apart (queuedMs): a
- * resource must not fail because others were ahead of it.
- */
-interface CallState {
-  attempts: number;
-  startedAt: number;
-  queuedMs: number;
-}
-
-/** The time a call queued, when it is worth saying: it was not charged to the budget. */
-function queued(state: CallState): string {
-  return state.queuedMs < 1_000 ? "" : ` (after ${formatMs(state.queuedMs)} queued behind this deployment's other calls, not counted)`;
-}
-
-/** What the call budget is charged: everything since the call started but its time queued. */
-function spentMs(state: CallState, now: number): number {
-  return now - state.startedAt - state.queuedMs;
 }
 
 // 408 and 429 say "not now"; the 5xx set is cxone-api.md's. The same set decideRetry retries.
@@ -467,22 +445,4 @@ export async function closeAllClients(): Promise<void> {
   const clients = [...shared.values()];
   shared.clear();
   await Promise.all(clients.map((c) => c.close()));
-}
-
-function actionPath(id: string): string {
-  // check refuses such ids; state written before it did must not reach another path either.
-  if (id === "" || id === "." || id === "..") {
-    throw new IdentityError(`"${id}" is not a Data Action id: it would address another path than one action. Set actionId to the action's id.`, {});
-  }
-  return `${DATA_ACTIONS_PATH}/${encodeURIComponent(id)}`;
-}
-
-/** The answer is about the action asked for (cxone-api.md), or nothing is done with it. */
-function sameAction(id: string, action: DataAction, method: Method, path: string): DataAction {
-  if (action.id === id) return action;
-  throw new IdentityError(
-    `${method} ${path} answered with the Data Action ${JSON.stringify(action.id)}, not ${JSON.stringify(id)}: the answer is not about this action, ` +
-      "so nothing was written. Check that cxone:baseUrl points at the CXone API itself, not a proxy or cache in front of it.",
-    { method, path },
-  );
 }

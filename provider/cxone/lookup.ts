@@ -5,7 +5,7 @@
  * and matching rules only.
  */
 import { editDistance } from "../shared/distance";
-import { AmbiguousNameError, CxoneError, HttpError, NoSuchNameError } from "../shared/errors";
+import { AmbiguousNameError, CxoneError, HttpError, IdentityError, NoSuchNameError } from "../shared/errors";
 import { codePoints, skeleton } from "../shared/lookalike";
 import type { DataAction, ListPage, Tally } from "../shared/types";
 
@@ -112,4 +112,13 @@ export function closestNames(wanted: string, names: string[]): string[] {
     .filter((s) => s.loose <= maxDistance || s.contains);
   scored.sort((a, b) => a.loose - b.loose || a.exact - b.exact || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return scored.slice(0, SUGGESTIONS).map((s) => s.name);
+}
+
+/** The path of one action: its id as one path segment (cxone-api.md). */
+export function actionPath(id: string): string {
+  // check refuses such ids; state written before it did must not reach another path either.
+  if (id === "" || id === "." || id === "..") {
+    throw new IdentityError(`"${id}" is not a Data Action id: it would address another path than one action. Set actionId to the action's id.`, {});
+  }
+  return `${DATA_ACTIONS_PATH}/${encodeURIComponent(id)}`;
 }

@@ -25,9 +25,14 @@ export function withRequestIdInMessage(error: unknown, id: string): Error {
   if (!(error instanceof Error)) return new Error(`${String(error)}${suffix}`);
   if (error.message.endsWith(suffix)) return error;
   const before = error.message;
-  const tagged = Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as Error;
+  const { stack: _stack, ...own } = Object.getOwnPropertyDescriptors(error);
+  const tagged = Object.create(Object.getPrototypeOf(error), own) as Error;
   tagged.message = `${before}${suffix}`;
-  if (typeof error.stack === "string") tagged.stack = error.stack.replace(before, tagged.message);
+  // A data property: newer V8 keeps `stack` as an accessor over the original error's internal
+  // state, which a copy does not have.
+  if (typeof error.stack === "string") {
+    Object.defineProperty(tagged, "stack", { value: error.stack.replace(before, tagged.message), writable: true, configurable: true, enumerable: false });
+  }
   // The host shows a partial failure's `reasons` too.
   const reasons = (error as { reasons?: unknown }).reasons;
   if (Array.isArray(reasons)) (tagged as { reasons?: unknown }).reasons = reasons.map((reason) => (reason === before ? tagged.message : reason));

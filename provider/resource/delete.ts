@@ -4,7 +4,7 @@
  * through today's input rules, so state written by an older version, or inputs today's rules
  * refuse, still get the behaviour the user declared; what cannot be honoured fails, saying why.
  */
-import { InputError, NotFoundError } from "../shared/errors";
+import { InputError, isApiNotFound } from "../shared/errors";
 import type { DataAction, Tally } from "../shared/types";
 import { claimedByAnother } from "./claims";
 import { client } from "./context";
@@ -106,7 +106,7 @@ export async function deleteAction(id: string, props: Props): Promise<void> {
   } catch (error) {
     // Already gone, in the API's own words: there is nothing left to restore or disable. A
     // gateway's 404 page is not that: the delete fails and the resource stays.
-    if (error instanceof NotFoundError && error.apiNotFound) return;
+    if (isApiNotFound(error)) return;
     throw error;
   }
   if (verdict === "drift") {

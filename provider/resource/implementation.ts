@@ -9,13 +9,13 @@ import { mergeOwned, ownedEquals, type CxoneClient } from "../cxone/client";
 import { systemClock, systemSleep } from "../shared/clock";
 import { tzdbVersion } from "../dates/timezone";
 import { DEFAULTS } from "../shared/defaults";
-import { AbsenceUnconfirmedError, InputError, NoSuchNameError, NotFoundError, PartialApplyError, UnconfirmedWriteError } from "../shared/errors";
+import { AbsenceUnconfirmedError, InputError, NoSuchNameError, PartialApplyError, UnconfirmedWriteError, isApiNotFound } from "../shared/errors";
 import { INPUT_NAMES, checkInputs, normalizeDesired, validateInputs, type CheckFailure, type DesiredInputs } from "./schema";
 import type { DataAction, DateProcessing, Tally } from "../shared/types";
 import { deliverWebhook, deliveryId, type WebhookResult } from "./webhook";
 import { requestId, traced } from "./hook-log";
 import { claim, claimable, declare } from "./claims";
-import { differences, holdsRecord, ownerOf, recordOf, tokenOf, withRecord } from "./ownership";
+import { differences, holdsRecord, ownerOf, recordOf, tokenOf, withRecord, type OwnershipRecord } from "./ownership";
 import { randomUUID } from "node:crypto";
 import { codePoints, lookalikeProblem } from "../shared/lookalike";
 import { client, settings } from "./context";
@@ -145,7 +145,7 @@ async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateP
       // record, when it has one, knows the configuration from before any managed write: the
       // original survives a create whose result never reached state, and a takeover.
       seen.original ??= record?.original ?? ownedOf(live);
-      seen.overwrote ??= overwritten(live, seen);
+      seen.overwrote ??= overwritten(live, record, seen);
       const next = { token: seen.token, owner: seen.owner ?? `resource ${seen.token}`, actionId: live.id, original: seen.original };
       if (ownedEquals(live, owned) && holdsRecord(live, next)) return null;
       return withRecord(mergeOwned(live, owned), next);
@@ -161,8 +161,7 @@ async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateP
  * apply still writes what is declared, but a fight with a console user or another stack is
  * visible on every run instead of silent.
  */
-function overwritten(live: DataAction, seen: Seen): string[] {
-  const record = recordOf(live);
+function overwritten(live: DataAction, record: OwnershipRecord | undefined, seen: Seen): string[] {
   const fields = seen.lastApplied === undefined ? [] : differences(live, seen.lastApplied, seen.token);
   // A create that finds another owner's record takes the action over. Its own label is no
   // takeover: that is this resource's create again, after one whose result never reached state.
@@ -319,7 +318,7 @@ async function updateHook(id: string, olds: Props, news: Props) {
     applied = await apply(storedId);
   } catch (error) {
     // Only the API's own not-found: a gateway's 404 must not cost the action its `original`.
-    if (!(error instanceof NotFoundError && error.apiNotFound) || desired.value.actionId !== null) throw error;
+    if (!isApiNotFound(error) || desired.value.actionId !== null) throw error;
     // Deleted out of band: resolve the name once more; what we saved for `restore` was another action's.
     const listed = await api.findByName(desired.value.actionName, tally);
     seen.original = undefined;
@@ -344,7 +343,7 @@ async function confirmGone(api: CxoneClient, storedId: string, name: unknown, ta
     const again = await api.get(storedId, tally);
     throw keep(`a second look found it (enabled: ${again.enabled})`);
   } catch (error) {
-    if (!(error instanceof NotFoundError && error.apiNotFound)) throw error;
+    if (!isApiNotFound(error)) throw error;
   }
   if (typeof name !== "string") return;
   try {
@@ -365,7 +364,7 @@ async function readHook(id: string, props: Props) {
   } catch (error) {
     // Only the API's own not-found, confirmed, drops the resource: an empty id tells the engine
     // it is gone. A gateway's 404 page, or any other failure, is an error that keeps it.
-    if (!(error instanceof NotFoundError && error.apiNotFound)) throw error;
+    if (!isApiNotFound(error)) throw error;
     await confirmGone(api, storedId, props.actionName, tally);
     return { id: "", props: {} };
   }

@@ -77,6 +77,11 @@ export class OwnershipConflictError extends CxoneError {
   }
 }
 
+/** The API itself said the action does not exist (see NotFoundError.apiNotFound). */
+export function isApiNotFound(error: unknown): boolean {
+  return error instanceof NotFoundError && error.apiNotFound;
+}
+
 /** Every page of the list was read and no action has the exact name. */
 export class NoSuchNameError extends NotFoundError {}
 

@@ -50,7 +50,14 @@ function checkedUrl(value: string, name: string): string {
     throw new ConfigError(`${name} must be an http(s) URL, got ${url.protocol}`);
   }
   if (url.username || url.password) {
-    throw new ConfigError(`${name} must not carry credentials; use cxone:clientId and cxone:clientSecret`);
+    throw new ConfigError(`${name} must not carry credentials (the userinfo part before @); use cxone:clientId and cxone:clientSecret`);
+  }
+  // The API paths are appended to this URL: after a query or fragment they would land in it, and
+  // a query often carries a token. The part is named, never printed.
+  for (const [mark, part] of [["?", "a query"], ["#", "a fragment"]] as const) {
+    if (value.includes(mark)) {
+      throw new ConfigError(`${name} has ${part} (the part from "${mark}"); the API paths are appended to ${name}, so set it to the origin and path alone, like ${url.origin}${url.pathname === "/" ? "" : url.pathname}`);
+    }
   }
   // The client secret travels to the token URL and bearer tokens to the base URL: without TLS
   // anyone on the path reads them. Plain http stays for loopback, where the emulator listens.

@@ -1,40 +1,16 @@
 /**
- * "Did you mean" for time-zone names: the IANA names closest to a misspelt one, so a check
- * failure can say what to write instead.
+ * Time-zone names: the one spelling of each zone, and "did you mean" for a misspelt one, so a
+ * check failure can say what to write instead.
  */
 import { isValidTimeZone } from "./timezone";
 import { editDistance } from "../shared/distance";
 
-/**
- * Names worth suggesting that `Intl.supportedValuesOf("timeZone")` leaves out. Node's ICU lists
- * one canonical id per zone and still uses pre-rename ids (Asia/Calcutta, Europe/Kiev), so the
- * current IANA names and the usual UTC spellings are added by hand.
- */
-const EXTRA_NAMES = [
-  "UTC",
-  "Etc/UTC",
-  "GMT",
-  "Etc/GMT",
-  "Africa/Asmara",
-  "America/Argentina/Buenos_Aires",
-  "America/Argentina/Catamarca",
-  "America/Argentina/Cordoba",
-  "America/Argentina/Jujuy",
-  "America/Argentina/Mendoza",
-  "America/Atikokan",
-  "America/Indiana/Indianapolis",
-  "America/Kentucky/Louisville",
-  "America/Nuuk",
-  "Asia/Ho_Chi_Minh",
-  "Asia/Kathmandu",
-  "Asia/Kolkata",
-  "Asia/Yangon",
-  "Atlantic/Faroe",
-  "Europe/Kyiv",
-  "Pacific/Chuuk",
-  "Pacific/Kanton",
-  "Pacific/Pohnpei",
-];
+/** The IANA time zone database as the `tzdata` package ships it: each name to its rules (a
+ *  Zone), or to the name it links to. */
+interface ZoneData {
+  version: string;
+  zones: Record<string, unknown>;
+}
 
 interface Candidate {
   name: string;
@@ -42,7 +18,68 @@ interface Candidate {
   segment: string; // lower-case last path segment: "new_york" for America/New_York
 }
 
-let cache: { list: Candidate[]; byLower: Map<string, string> } | undefined;
+let iana: { version: string; zones: Record<string, unknown>; byLower: Map<string, string> } | undefined;
+let cache: Candidate[] | undefined;
+const icuIds = new Map<string, string>();
+
+/** Loaded on the first zone checked (about 200 KB of JSON), then kept for the process. */
+function ianaData(): NonNullable<typeof iana> {
+  if (iana === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- JSON without types, read lazily
+    const data = require("tzdata") as ZoneData;
+    iana = { version: data.version, zones: data.zones, byLower: new Map(Object.keys(data.zones).map((name) => [name.toLowerCase(), name])) };
+  }
+  return iana;
+}
+
+/** The IANA database release the zone names are checked against, e.g. "2026d". */
+export function ianaVersion(): string {
+  return ianaData().version;
+}
+
+/** ICU's id for a zone Node knows: one per zone as CLDR groups them ("UTC" for every UTC name). */
+function icuId(name: string): string {
+  let id = icuIds.get(name);
+  if (id === undefined) {
+    id = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+    icuIds.set(name, id);
+  }
+  return id;
+}
+
+/** The Zone an IANA name stands for: itself, or the end of its chain of links. */
+function ianaZone(name: string): string | undefined {
+  const { zones } = ianaData();
+  let current = name;
+  for (let hop = 0; hop < 8; hop++) {
+    const entry = zones[current];
+    if (entry === undefined) return undefined;
+    if (typeof entry !== "string") return current;
+    current = entry;
+  }
+  return undefined; // a loop of links: not data this code can trust
+}
+
+/**
+ * The one spelling of the zone `zone` names, or undefined when the IANA database has no such name
+ * (in any letter case) or this Node cannot compute it. `zone` is canonical when this returns it
+ * unchanged.
+ *
+ * Computed from two sources of zone data, no list typed here: ICU (in Node) says which names are one
+ * zone; the IANA database says which name of those is current. ICU alone keeps pre-rename ids
+ * (Asia/Calcutta, Europe/Kiev), and IANA alone links zones that merely agree since 1970
+ * (Europe/Amsterdam to Europe/Brussels), so a link's target is the answer only when ICU counts it
+ * as the same zone. The UTC names are one zone, spelled "UTC" as the spec's default is.
+ */
+export function canonicalZone(zone: string): string | undefined {
+  const spelled = ianaData().byLower.get(zone.toLowerCase());
+  if (spelled === undefined || !isValidTimeZone(spelled)) return undefined;
+  const id = icuId(spelled);
+  if (id === "UTC") return "UTC";
+  if (typeof ianaData().zones[id] === "object") return id;
+  const target = ianaZone(spelled);
+  return target !== undefined && isValidTimeZone(target) && icuId(target) === id ? target : id;
+}
 
 function lastSegment(lower: string): string {
   return lower.slice(lower.lastIndexOf("/") + 1);
@@ -53,14 +90,12 @@ function normalize(text: string): string {
   return text.trim().toLowerCase().replace(/\s+/g, "_");
 }
 
-/** Built once per process: check runs for every resource of a deployment. */
-function candidates(): { list: Candidate[]; byLower: Map<string, string> } {
+/** Built once per process, on the first misspelt zone: every canonical name, for suggestions. */
+function candidates(): Candidate[] {
   if (cache === undefined) {
-    // Intl's own names are valid by definition; the extras only where this validator takes
-    // them, since a suggestion must pass when the user copies it.
-    const names = new Set([...Intl.supportedValuesOf("timeZone"), ...EXTRA_NAMES.filter((name) => isValidTimeZone(name))]);
-    const list = [...names].sort().map((name) => ({ name, lower: name.toLowerCase(), segment: lastSegment(name.toLowerCase()) }));
-    cache = { list, byLower: new Map(list.map((c) => [c.lower, c.name])) };
+    // Only names that pass: a suggestion must be accepted when the user copies it.
+    const names = new Set(Object.keys(ianaData().zones).map((name) => canonicalZone(name)).filter((name): name is string => name !== undefined));
+    cache = [...names].sort().map((name) => ({ name, lower: name.toLowerCase(), segment: lastSegment(name.toLowerCase()) }));
   }
   return cache;
 }
@@ -86,7 +121,7 @@ export function suggestZones(bad: string, n = 3): string[] {
   if (typed === "" || n <= 0) return [];
   const typedSegment = lastSegment(typed);
   const scored: { name: string; score: number; whole: number }[] = [];
-  for (const candidate of candidates().list) {
+  for (const candidate of candidates()) {
     const whole = withinTolerance(typed, candidate.lower);
     const score = Math.min(whole, withinTolerance(typedSegment, candidate.segment));
     if (score !== Infinity) scored.push({ name: candidate.name, score, whole });
@@ -94,28 +129,4 @@ export function suggestZones(bad: string, n = 3): string[] {
   // Ties on the best score go to the closer whole name, then alphabetical, so output is stable.
   scored.sort((x, y) => x.score - y.score || x.whole - y.whole || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   return scored.slice(0, n).map((s) => s.name);
-}
-
-/**
- * The listed spelling of `zone` when it differs only in letter case ("europe/london" gives
- * "Europe/London"), else undefined. Intl accepts any case, but the name is written to CXone
- * as typed, and nothing in the API contract says CXone matches zone names case-insensitively.
- */
-export function caseCorrection(zone: string): string | undefined {
-  const listed = candidates().byLower.get(zone.toLowerCase());
-  return listed !== undefined && listed !== zone ? listed : undefined;
-}
-
-/**
- * The one spelling of the zone `zone` names, or undefined when it names none: the listed name it
- * matches in any letter case, else, for another name of a zone (US/Eastern, Zulu), the runtime's
- * canonical id for it, listed spelling preferred. `zone` is canonical when this returns it unchanged.
- */
-export function canonicalZone(zone: string): string | undefined {
-  const { byLower } = candidates();
-  const listed = byLower.get(zone.toLowerCase());
-  if (listed !== undefined) return listed;
-  if (!isValidTimeZone(zone)) return undefined;
-  const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
-  return byLower.get(resolved.toLowerCase()) ?? resolved;
 }

@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { explainInvalidDuration, parseIsoDuration } from "../dates/duration";
-import { canonicalZone, suggestZones } from "../dates/zones";
+import { canonicalZone, ianaVersion, suggestZones } from "../dates/zones";
+import { isValidTimeZone } from "../dates/timezone";
 import {
   DELETE_BEHAVIORS,
   DISAMBIGUATIONS,
@@ -72,9 +73,14 @@ function zoneRule(name: string): Rule<string> {
       return `${name} ${quote(zone)} is not spelled as in the IANA time zone database, and the name is written to CXone as given; did you mean ${quote(canonical)}?`;
     }
     if (canonical !== undefined) {
-      return `${name} ${quote(zone)} is another name (an alias) of the IANA time zone ${quote(canonical)}, and the name is written to CXone as given; write ${quote(canonical)}`;
+      return `${name} ${quote(zone)} is another name (an alias, kept for old files) of the IANA time zone ${quote(canonical)}, and the name is written to CXone as given; write ${quote(canonical)}`;
     }
     if (zone.trim() === "") return `${name} is empty; write an IANA time zone such as "America/New_York" or "UTC"`;
+    if (isValidTimeZone(zone)) {
+      // Node's ICU keeps names the IANA database has dropped (SystemV/EST5 since 2020b).
+      const close = suggestZones(zone);
+      return `${name} ${quote(zone)} is not in the IANA time zone database (release ${ianaVersion()}), though this Node still knows it; write a current zone name${close.length > 0 ? `, such as ${orList(close)}` : ' such as "America/New_York"'}`;
+    }
     if (/^(?:utc|gmt)?\s*[+-]\d/i.test(zone)) {
       return (
         `${name} ${quote(zone)} is a UTC offset, not an IANA time zone; write a zone name such as "America/New_York" so ` +

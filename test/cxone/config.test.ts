@@ -97,3 +97,24 @@ test("credentials travel over TLS only: http: is refused unless the host is loop
   // The suggested fix is the same URL over https.
   assert.throws(() => resolveSettings(config({ "cxone:tokenUrl": "http://auth.example.test/oauth/token" }), {}), /set cxone:tokenUrl to https:\/\/auth\.example\.test\/oauth\/token/);
 });
+
+test("a baseUrl or tokenUrl with a query, fragment or userinfo is refused, naming the part and never printing it", () => {
+  // [key, value, the part named]
+  const cases: Array<[string, string, RegExp]> = [
+    ["cxone:baseUrl", "https://api.test/?token=tok-SECRET-1", /has a query \(the part from "\?"\).*like https:\/\/api\.test$/],
+    ["cxone:baseUrl", "https://api.test/base?", /has a query.*like https:\/\/api\.test\/base$/],
+    ["cxone:baseUrl", "https://api.test/base#tok-SECRET-1", /has a fragment \(the part from "#"\)/],
+    ["cxone:tokenUrl", "https://auth.test/token?x=tok-SECRET-1", /cxone:tokenUrl has a query/],
+    ["cxone:tokenUrl", "https://auth.test/token#", /cxone:tokenUrl has a fragment/],
+    ["cxone:baseUrl", "https://user:tok-SECRET-1@api.test", /cxone:baseUrl must not carry credentials \(the userinfo part before @\)/],
+  ];
+  for (const [key, value, named] of cases) {
+    assert.throws(
+      () => resolveSettings(config({ [key]: value }), {}),
+      (e: unknown) => e instanceof ConfigError && named.test(e.message) && !e.message.includes("tok-SECRET-1"),
+      value,
+    );
+  }
+  // The same through the environment.
+  assert.throws(() => resolveSettings(config({}), { CXONE_BASE_URL: "https://api.test/?q=1" }), /cxone:baseUrl has a query/);
+});

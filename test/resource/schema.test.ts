@@ -4,7 +4,10 @@ import { computeDateManipulation } from "../../provider/dates/datetime";
 import { isValidTimeZone } from "../../provider/dates/timezone";
 import { INPUT_NAMES, UNKNOWN, checkInputs, normalizeDesired, validateInputs, type CheckFailure } from "../../provider/resource/schema";
 import { editDistance } from "../../provider/shared/distance";
-import { canonicalZone, caseCorrection, suggestZones } from "../../provider/dates/zones";
+import { canonicalZone, suggestZones } from "../../provider/dates/zones";
+import { createRequire } from "node:module";
+
+const require = createRequire(__filename);
 
 /** The original design's example: valid, every optional input left out. */
 const BASE = {
@@ -208,7 +211,7 @@ describe("check failures", () => {
       { ...BASE, actionId: "da-000123", precision: 0, valueFormat: "utc", disambiguation: "reject", deleteBehavior: "restore" },
       { ...BASE, webhookUrl: "http://127.0.0.1:8080/hook?token=abc", webhookRequired: true, triggers: { v: "7" } },
       { ...BASE, sourceField: "in", targetField: "out", dstAdjustment: false, enabled: false },
-      { ...BASE, sourceTimezone: "Etc/UTC", targetTimezone: "Asia/Kolkata" },
+      { ...BASE, sourceTimezone: "Europe/Amsterdam", targetTimezone: "Asia/Kolkata" },
       { ...BASE, offsetMinutes: -90 },
     ];
     for (const raw of passing) {
@@ -482,12 +485,19 @@ describe("zone suggestions", () => {
     ["us/eastern", "America/New_York"], // an alias in another case: refused like its sibling, not written as typed
     ["UTC", "UTC"],
     ["utc", "UTC"],
-    ["Etc/UTC", "Etc/UTC"],
-    ["etc/utc", "Etc/UTC"],
+    ["Etc/UTC", "UTC"], // every UTC name is one zone, spelled as the spec's default
+    ["GMT", "UTC"],
     ["Zulu", "UTC"],
     ["Asia/Kolkata", "Asia/Kolkata"], // the current IANA name
-    ["Asia/Calcutta", "Asia/Calcutta"], // the name Node's ICU lists
+    ["Asia/Calcutta", "Asia/Kolkata"], // a backward link, though Node's ICU lists it as its id
     ["asia/kolkata", "Asia/Kolkata"],
+    ["Europe/Kiev", "Europe/Kyiv"],
+    ["Europe/Kyiv", "Europe/Kyiv"],
+    ["Pacific/Enderbury", "Pacific/Kanton"],
+    ["America/Godthab", "America/Nuuk"],
+    ["Iceland", "Atlantic/Reykjavik"], // IANA links it to Africa/Abidjan, which ICU counts as another zone
+    ["Europe/Amsterdam", "Europe/Amsterdam"], // linked to Europe/Brussels by IANA (same since 1970), its own zone to ICU
+    ["Atlantic/Reykjavik", "Atlantic/Reykjavik"],
     ["Etc/GMT+5", "Etc/GMT+5"], // not in Intl's list, but its own canonical id
     ["etc/gmt+5", "Etc/GMT+5"],
   ];
@@ -515,10 +525,23 @@ describe("zone suggestions", () => {
     });
   }
 
-  test("case correction names the listed spelling", () => {
-    assert.equal(caseCorrection("europe/london"), "Europe/London");
-    assert.equal(caseCorrection("Europe/London"), undefined);
-    assert.equal(caseCorrection("Nowhere/City"), undefined);
+  test("a name Node's ICU still knows but the IANA database has dropped is refused, naming the release", () => {
+    assert.equal(isValidTimeZone("SystemV/EST5"), true, "the premise: ICU accepts it");
+    assert.equal(canonicalZone("SystemV/EST5"), undefined);
+    const failure = checkInputs({ ...WITHOUT_OFFSET, operation: "CONVERT", sourceTimestamp: "2024-02-29T15:30:00", targetTimezone: "SystemV/EST5" }).failures;
+    assert.equal(failure.length, 1);
+    assert.match(failure[0].reason, /^targetTimezone "SystemV\/EST5" is not in the IANA time zone database \(release 20\d\d[a-z]\)/);
+  });
+
+  test("every zone name the data holds has one canonical spelling that is its own canonical spelling", () => {
+    // Computed for all of them: a rule that maps a name to a name it would itself refuse leaves
+    // the user going round in circles.
+    const all: string[] = Object.keys((require("tzdata") as { zones: Record<string, unknown> }).zones);
+    for (const name of all) {
+      const canonical = canonicalZone(name);
+      if (canonical === undefined) continue;
+      assert.equal(canonicalZone(canonical), canonical, `${name} -> ${canonical}`);
+    }
   });
 
   test("Damerau-Levenshtein distance", () => {

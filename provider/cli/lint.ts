@@ -19,16 +19,53 @@ unique across all of them), and computes the value each entry writes to CXone.
   --format json     {"ok", "problems", "entries"} for other tools
   -h, --help        show this help
 
+A directory is read recursively; a symbolic link is followed only inside the directory given.
+Files are YAML 1.2 (core schema): another %YAML version, a tag such as !!binary, text that is not
+UTF-8, deep nesting or excessive aliases are problems at the place they occur.
+
 Exits 0 and prints a table (entry, action, value written) when every file is valid, 1 when
-any problem is found, 2 on a usage error.
+any problem is found, 2 on a usage error or when the files could not be checked at all.
 `;
 
 const FORMATS = ["text", "github", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
+/**
+ * Every character that could end or forge a line of a CI log, shown as an escape instead: C0 and C1
+ * controls, DEL and the Unicode line separators (a file name or an unknown key comes from the pull
+ * request, and a runner reads a line that starts "::" or "##[" as a workflow command).
+ */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+  });
+}
+
+/**
+ * A file as printed at the start of a line: a relative path that starts with anything but a letter,
+ * digit, '.', '_' or '/' gets "./" in front, so no file name ("::error::x.yaml", "##[add-mask]x")
+ * is the start of a log line; editors still read the path.
+ */
+function shownFile(file: string): string {
+  const shown = visible(file);
+  return /^[A-Za-z0-9._/]/.test(shown) ? shown : `./${shown}`;
+}
+
+/** JSON with DEL, C1 and the line separators escaped too (JSON.stringify leaves them raw): the
+ *  same document to a parser, nothing a log viewer acts on. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A problem as text, one line whatever the file holds. */
+function textLine(p: DeclarationProblem): string {
+  return formatProblem({ ...p, file: shownFile(p.file), path: visible(p.path), reason: visible(p.reason) });
+}
+
 /** GitHub's workflow-command escaping: data escapes %, CR, LF; properties also ':' and ','. */
 function escapeData(text: string): string {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  return visible(text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
 }
 function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
@@ -53,7 +90,8 @@ function actionOf(d: Declaration): string {
 }
 
 function table(declarations: Declaration[]): string {
-  const rows = [["ENTRY", "ACTION", "VALUE WRITTEN"], ...declarations.map((d) => [d.name, actionOf(d), d.written])];
+  // Check refuses control characters in every input; shown escaped all the same, as every field printed is.
+  const rows = [["ENTRY", "ACTION", "VALUE WRITTEN"], ...declarations.map((d) => [d.name, actionOf(d), d.written].map(visible))];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
 }
@@ -104,13 +142,20 @@ export function lint(argv: string[], out: (text: string) => void, err: (text: st
   try {
     declarations = loadDeclarations(files);
   } catch (error) {
-    if (!(error instanceof DeclarationError)) throw error;
+    if (!(error instanceof DeclarationError)) {
+      // Not a problem of the files but of reading them (a directory that vanished mid-walk, no
+      // memory): exit 2 as for usage, and --format json still prints a document.
+      const message = visible((error as Error)?.message ?? String(error));
+      if (format === "json") out(`${asciiJson({ ok: false, error: message, problems: [], entries: [] })}\n`);
+      err(`cxone-date lint: could not check the files: ${message}\n`);
+      return 2;
+    }
     problems = error.problems;
   }
   if (format === "json") {
-    out(`${JSON.stringify({ ok: problems.length === 0, problems, entries: declarations.map(entryJson) }, null, 2)}\n`);
+    out(`${asciiJson({ ok: problems.length === 0, problems, entries: declarations.map(entryJson) })}\n`);
   } else if (problems.length > 0) {
-    out(`${problems.map(format === "github" ? annotation : formatProblem).join("\n")}\n`);
+    out(`${problems.map(format === "github" ? annotation : textLine).join("\n")}\n`);
   } else {
     out(`${table(declarations)}\n`);
   }

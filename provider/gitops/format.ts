@@ -13,8 +13,18 @@ export const ENTRY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Inputs that pick one Data Action: as a default they would point every entry at the same one. */
 export const PER_ENTRY_INPUTS = ["actionName", "actionId"] as const;
 
-/** Largest declaration file read (bytes); far above any real file, it bounds the read. */
-export const MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * Bounds on what a declaration file, or a directory of them, may make this package do. Each is far
+ * above any real file; past one, the file is a problem at the place it is exceeded, never a crash.
+ */
+export const LIMITS = {
+  fileBytes: 1024 * 1024, // bytes read of one file
+  files: 10_000, // declaration files under one directory given
+  directoryDepth: 32, // directories below the one given
+  depth: 32, // levels of nested maps and lists in one file (an entry needs 3)
+  aliases: 1_000, // alias nodes (*name) in one file
+  expandedValues: 100_000, // values in one file once every alias stands for its anchor's content
+} as const;
 
 export const EMPTY = "lists no entries; declare at least one action";
 

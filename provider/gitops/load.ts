@@ -9,7 +9,8 @@ import type { CxoneDateActionArgs } from "../resource/resource";
 import { INPUT_NAMES, UNKNOWN, validateInputs, type CheckFailure } from "../resource/schema";
 import type { DateResult } from "../dates/datetime";
 import { actionList, actionMap, ACTIONS_SHAPE, EMPTY, entryName, envelopeSchema, listEntry, PER_ENTRY_INPUTS } from "./format";
-import { child, DeclarationError, expandPath, parseSource, readBounded, type DeclarationProblem, type SourceFile } from "./source";
+import { child, DeclarationError, parseSource, type DeclarationProblem, type SourceFile } from "./source";
+import { declarationFiles, readDeclaration } from "./walk";
 
 export interface Declaration {
   /** The entry's stable logical name: the Pulumi resource name. */
@@ -61,18 +62,19 @@ function isRecord(value: unknown): value is Inputs {
 export function loadDeclarations(pathOrText: string | readonly string[], options: LoadOptions = {}): Declaration[] {
   const problems: DeclarationProblem[] = [];
   const texts: { file: string; text: string }[] = [];
+  // Every file and every place a file was looked for, in reading order.
+  const order: string[] = [];
   if (typeof pathOrText === "string" && pathOrText.includes("\n")) {
     texts.push({ file: options.file ?? "<text>", text: pathOrText });
+    order.push(options.file ?? "<text>");
   } else {
     const paths = typeof pathOrText === "string" ? [pathOrText] : pathOrText;
     if (paths.length === 0) throw new DeclarationError([{ file: "(no files)", path: "", reason: "no declaration file was given; name a file or a directory" }]);
-    for (const p of paths) {
-      try {
-        for (const file of expandPath(p)) texts.push({ file, text: readBounded(file) });
-      } catch (error) {
-        const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message;
-        problems.push({ file: p, path: "", reason: `cannot be read: ${reason}` });
-      }
+    for (const found of declarationFiles(paths)) {
+      order.push("problem" in found ? found.problem.file : found.file);
+      const read = "problem" in found ? found : readDeclaration(found.file, found.real);
+      if ("text" in read) texts.push({ file: read.file, text: read.text });
+      else problems.push(read.problem);
     }
   }
   const entries: RawEntry[] = [];
@@ -80,8 +82,8 @@ export function loadDeclarations(pathOrText: string | readonly string[], options
   const declarations = checkEntries(entries, options, problems);
   if (problems.length > 0) {
     // In reading order: by file as given, then line and column.
-    const order = (p: DeclarationProblem) => texts.findIndex((t) => t.file === p.file);
-    problems.sort((a, b) => order(a) - order(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    const rank = (p: DeclarationProblem) => order.indexOf(p.file);
+    problems.sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new DeclarationError(problems);
   }
   return declarations;
@@ -89,11 +91,11 @@ export function loadDeclarations(pathOrText: string | readonly string[], options
 
 /** The envelope of one file, and its entries with `defaults` merged under them. */
 function readFile(file: string, text: string, problems: DeclarationProblem[]): RawEntry[] {
-  const { source, problems: syntax, fatal } = parseSource(file, text);
-  problems.push(...syntax);
-  if (fatal) return [];
+  const parsed = parseSource(file, text);
+  problems.push(...parsed.problems);
+  if (!("data" in parsed)) return [];
+  const { source, data } = parsed;
   const root = source.doc.contents;
-  const data: unknown = source.doc.toJS({ maxAliasCount: 100 });
   const problem = (path: string, node: Node | null | undefined, reason: string) => problems.push({ file, ...source.at(node, root), path, reason });
   if (data === null || data === undefined) {
     problem("", root, `is empty; write "version: 1" and an actions list (see docs/gitops.md)`);
@@ -155,6 +157,9 @@ function readFile(file: string, text: string, problems: DeclarationProblem[]): R
     }
   }
   const defaultsNode = child(source.doc, root, "defaults").value;
+  for (const [name, inputs, node] of entries) {
+    for (const key of Object.keys(inputs).filter(reserved)) problem(`${name}.${key}`, child(source.doc, node, key).key, reservedReason(key));
+  }
   return entries.map(([name, own, node, nameNode]) => ({ name, own, inputs: merge(defaults, own), node, nameNode, defaultsNode, source }));
 }
 
@@ -166,10 +171,17 @@ function merge(defaults: Inputs, own: Inputs): Inputs {
   return merged;
 }
 
+/** Keys the engine and this provider keep for themselves (`__provider`, `__owner`); the resource
+ *  ignores them in inputs, so a file that sets one would set nothing, silently. */
+const reserved = (key: string) => key.startsWith("__");
+const reservedReason = (key: string) =>
+  `${key} starts with "__", which Pulumi and this provider keep for themselves (__provider, __owner), so it would be ignored; remove it (a YAML comment starts with #)`;
+
 /** Keys of `defaults` that can never be right, reported once rather than once per entry. */
 function checkDefaults(source: SourceFile, defaults: Inputs, problems: DeclarationProblem[]): void {
   const node = child(source.doc, source.doc.contents, "defaults").value;
   const at = (key: string) => source.at(child(source.doc, node, key).key, node);
+  for (const key of Object.keys(defaults).filter(reserved)) problems.push({ file: source.file, ...at(key), path: `defaults.${key}`, reason: reservedReason(key) });
   for (const key of PER_ENTRY_INPUTS) {
     if (key in defaults) problems.push({ file: source.file, ...at(key), path: `defaults.${key}`, reason: `${key} picks one Data Action, so it cannot be a default; set it in each entry` });
   }

@@ -1,11 +1,9 @@
 /**
- * Reading declaration files into YAML documents that keep every node's position, and the
- * problems found in them. Pure apart from the bounded file reads; no Pulumi.
+ * Declaration text into YAML documents that keep every node's position, and the problems found
+ * in them, under the limits of LIMITS. Pure: no I/O, no Pulumi.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
-import * as path from "node:path";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import { MAX_FILE_BYTES } from "./format";
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLError } from "yaml";
+import { LIMITS } from "./format";
 
 /** One problem, located in its file. `line`/`column` are 1-based; absent for a whole-file problem. */
 export interface DeclarationProblem {
@@ -39,13 +37,38 @@ export interface SourceFile {
   at(node: Node | null | undefined, fallback?: Node | null): { line: number; column: number };
 }
 
-/** `fatal` when the text cannot be read as data at all; a repeated key is a problem, yet the
- *  rest of the file is still checked. */
-export function parseSource(file: string, text: string): { source: SourceFile; problems: DeclarationProblem[]; fatal: boolean } {
+/** The tags of YAML 1.2's core schema: any other tag is refused, not silently read as text. */
+const CORE_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** The parser's own codes, in the words of a declaration file's author. */
+function yamlReason(error: YAMLError): string {
+  switch (error.code) {
+    case "DUPLICATE_KEY":
+      return "";
+    case "MULTIPLE_DOCS":
+      return `holds more than one YAML document (a second "---"); a declaration file is one document: move the others to files of their own`;
+    case "RESOURCE_EXHAUSTION":
+      return `is nested too deeply to read; a declaration file needs ${LIMITS.depth} levels at most`;
+    case "BAD_DIRECTIVE":
+      return `a directive here is not YAML 1.2 (${error.message.split(" at line")[0]}); remove it: declaration files are YAML 1.2`;
+    case "TAG_RESOLVE_FAILED":
+      return "";
+    default:
+      return `not valid YAML: ${error.message.split("\n")[0]}`;
+  }
+}
+
+/**
+ * Parses one file as YAML 1.2 with the core schema and the limits of LIMITS, into its document and
+ * its data. `data` is undefined when the text cannot be read as data at all; a repeated key, an
+ * unknown tag or a limit crossed is a problem, yet the rest of the file is still checked where it can be.
+ */
+export function parseSource(file: string, text: string): { source: SourceFile; problems: DeclarationProblem[]; data?: unknown } {
   const lineCounter = new LineCounter();
   // uniqueKeys: a key written twice is an error, not "the last one wins" (yaml's default too,
   // stated here because silently dropping an input is the worst outcome of a declaration file).
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // version and schema: YAML 1.1 reads `off` as false and 1:30 as 90; the core schema does not.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2", schema: "core", strict: true });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -58,46 +81,119 @@ export function parseSource(file: string, text: string): { source: SourceFile; p
       return range ? position(range[0]) : { line: 1, column: 1 };
     },
   };
-  const problems = doc.errors.map((error) => {
-    const reason =
-      error.code === "DUPLICATE_KEY"
-        ? `the key ${/^[^:\n]*/.exec(text.slice(error.pos[0]))?.[0].trim()} is written twice in the same map; keep one (YAML would silently use only one of them)`
-        : `not valid YAML: ${error.message}`;
-    return { file, ...position(error.pos[0]), path: "", reason };
-  });
-  return { source, problems, fatal: doc.errors.some((error) => error.code !== "DUPLICATE_KEY") };
-}
-
-/** The text of a file, refusing anything that is not a regular file or is too large to be one. */
-export function readBounded(file: string): string {
-  const stats = statSync(file);
-  if (!stats.isFile()) throw new Error("is not a regular file");
-  if (stats.size > MAX_FILE_BYTES) throw new Error(`is ${stats.size} bytes, more than the ${MAX_FILE_BYTES} bytes a declaration file may have`);
-  const buffer = Buffer.alloc(stats.size);
-  const fd = openSync(file, "r");
-  try {
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, read);
-      if (n === 0) break; // shrank while being read: parse what is there
-      read += n;
+  const problems: DeclarationProblem[] = [];
+  const problem = (offset: number, reason: string) => problems.push({ file, ...position(offset), path: "", reason });
+  let fatal = false;
+  for (const error of doc.errors) {
+    if (error.code === "DUPLICATE_KEY") {
+      const key = /^[^:\n]*/.exec(text.slice(error.pos[0]))?.[0].trim();
+      problem(error.pos[0], `the key ${key} is written twice in the same map; keep one (YAML would silently use only one of them)`);
+      continue;
     }
-    return buffer.subarray(0, read).toString("utf8");
-  } finally {
-    closeSync(fd);
+    fatal = true;
+    // A stack overflow is reported once per level it unwinds: once is enough.
+    if (error.code === "RESOURCE_EXHAUSTION" && problems.some((p) => p.reason === yamlReason(error))) continue;
+    problem(error.pos[0], yamlReason(error));
+  }
+  for (const warning of doc.warnings) {
+    if (warning.code !== "TAG_RESOLVE_FAILED") problem(warning.pos[0], yamlReason(warning));
+  }
+  const directive = doc.directives?.yaml;
+  if (directive?.explicit === true && directive.version !== "1.2") {
+    const at = /^%YAML/m.exec(text)?.index ?? 0;
+    problem(at, `the file asks for YAML ${directive.version} (%YAML ${directive.version}), which reads values differently (off as false, 1:30 as 90); remove the directive: declaration files are YAML 1.2`);
+    fatal = true;
+  }
+  if (fatal) return { source, problems };
+  const shape = checkShape(doc, source, text, problems);
+  if (!shape) return { source, problems };
+  try {
+    return { source, problems, data: doc.toJS({ maxAliasCount: LIMITS.expandedValues }) };
+  } catch (error) {
+    // checkShape bounds what toJS does; this is the last guard, never reached by a file it passed.
+    problems.push({ file, ...source.at(doc.contents), path: "", reason: `cannot be read as data: ${(error as Error).message}` });
+    return { source, problems };
   }
 }
 
-/** The files a path stands for: itself, or a directory's *.yaml and *.yml files in name order. */
-export function expandPath(p: string): string[] {
-  if (!statSync(p).isDirectory()) return [p];
-  const files = readdirSync(p)
-    .filter((name) => /\.ya?ml$/i.test(name))
-    .sort()
-    .map((name) => path.join(p, name));
-  if (files.length === 0) throw new Error("is a directory without any .yaml or .yml file");
-  return files;
+/**
+ * Tags, nesting depth, alias count and expanded size, checked on the parsed document before any
+ * data is built from it: an alias shares its anchor's value, so the data is as deep and as large
+ * as the expansion, whatever the text looks like. False when the file must not become data.
+ */
+function checkShape(doc: Document.Parsed, source: SourceFile, text: string, problems: DeclarationProblem[]): boolean {
+  const at = (node: Node, reason: string) => problems.push({ file: source.file, ...source.at(node), path: "", reason });
+  // A node's range starts at its value; a tag written before it on the same line is found there.
+  const atTag = (node: Node, reason: string) => {
+    const start = node.range?.[0] ?? 0;
+    const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+    const tag = /![^\s]*(?:\s+&[^\s]+)?\s+$/.exec(text.slice(lineStart, start));
+    const { line, column } = source.at(node);
+    problems.push({ file: source.file, line, column: tag === null ? column : column - (start - lineStart - tag.index), path: "", reason });
+  };
+  let ok = true;
+  let aliases = 0;
+  const measured = new Map<Node, Shape>();
+  const pending = new Set<Node>();
+  const stop = (node: Node, reason: string): Shape => {
+    if (ok) at(node, reason);
+    ok = false;
+    return NOTHING;
+  };
+  // The values `node` stands for once its aliases are expanded, and how deep they nest; each
+  // anchor is measured once and its alias reuses the figures.
+  const measure = (node: unknown): Shape => {
+    if (!ok || node === null || node === undefined) return NOTHING;
+    if (isPair(node)) {
+      const key = measure(node.key);
+      const value = measure(node.value);
+      const deeper = key.depth > value.depth ? key : value;
+      return { values: key.values + value.values, depth: deeper.depth, deepest: deeper.deepest };
+    }
+    if (!isNode(node)) return NOTHING;
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
+      const tag = node.tag.replace(/^tag:yaml\.org,2002:/, "!!");
+      ok = false;
+      atTag(node, `the tag ${tag} is not one of YAML 1.2's core schema; declaration files hold only strings, numbers, booleans, null, maps and lists: remove the tag`);
+      return NOTHING;
+    }
+    if (isAlias(node)) {
+      if (++aliases > LIMITS.aliases) return stop(node, `uses aliases (*name) more than ${LIMITS.aliases} times; write the values out, or split the file`);
+      const target = node.resolve(doc);
+      if (target === undefined) return NOTHING; // the parser reports an unknown anchor
+      if (pending.has(target)) return stop(node, `the alias *${node.source} refers to a value that holds it; a declaration file has no recursive values`);
+      // The alias is where the text makes the data deep: a problem there names the place to change.
+      const shape = measured.get(target) ?? measure(target);
+      return { ...shape, deepest: node };
+    }
+    pending.add(node);
+    const shape: Shape = { values: 1, depth: 0, deepest: node };
+    for (const item of isMap(node) || isSeq(node) ? node.items : []) {
+      const inner = measure(item);
+      shape.values += inner.values;
+      if (inner.depth + 1 > shape.depth) Object.assign(shape, { depth: inner.depth + 1, deepest: inner.deepest ?? node });
+      if (ok && shape.depth > LIMITS.depth) {
+        return stop(shape.deepest ?? node, `nests more than ${LIMITS.depth} levels of maps and lists (aliases expanded); a declaration file needs far fewer: flatten it`);
+      }
+      if (ok && shape.values > LIMITS.expandedValues) {
+        return stop(node, `expands to more than ${LIMITS.expandedValues} values once its aliases stand for their anchors; write the values out, or split the file`);
+      }
+    }
+    pending.delete(node);
+    measured.set(node, shape);
+    return shape;
+  };
+  measure(doc.contents);
+  return ok;
 }
+
+interface Shape {
+  values: number;
+  depth: number;
+  /** The node at the bottom of the deepest path (an alias when the depth comes through one). */
+  deepest?: Node;
+}
+const NOTHING: Shape = { values: 0, depth: 0 };
 
 /** The node under `key` in a map node (aliases followed), and the key's own node. */
 export function child(doc: Document.Parsed, node: unknown, key: string | number): { value: Node | null; key: Node | null } {

@@ -104,10 +104,17 @@ function choice<const T extends readonly [string, ...string[]]>(name: string, op
   });
 }
 
+/** "true" in quotes is a string; so are YAML 1.1's yes/no/on/off, which YAML 1.2 reads as text. */
+function boolHint(text: string): string {
+  if (/^(?:true|false)$/i.test(text.trim())) return `; write ${text.trim().toLowerCase()} without quotes`;
+  const meant = /^(?:y|yes|on)$/i.test(text.trim()) ? "true" : /^(?:n|no|off)$/i.test(text.trim()) ? "false" : undefined;
+  return meant === undefined ? "" : `; write ${meant} (${quote(text)} is text, not a boolean, in YAML 1.2 and JSON)`;
+}
+
 function flag(name: string, meaning: string) {
   return z.boolean({
     error: (iss) =>
-      `${name} must be true or false (${meaning}), got ${got(iss.input)}${typeof iss.input === "string" ? "; write it without quotes" : ""}`,
+      `${name} must be true or false (${meaning}), got ${got(iss.input)}${typeof iss.input === "string" ? boolHint(iss.input) : ""}`,
   });
 }
 
@@ -167,13 +174,18 @@ const urlRule: Rule<string> = (text) => {
   return undefined;
 };
 
-/** Where a string holds a control character (C0, DEL, C1), the first one named by code point and position. */
+/**
+ * Where a string holds a control character (C0, DEL, C1, or a Unicode line or paragraph separator),
+ * the first one named by code point and position. Every string input is checked: a line break in
+ * a value reaches the CI log that prints it, where it could start a line such as a workflow command.
+ */
 function controlCharacter(name: string): Rule<string> {
   return (value) => {
-    const at = [...value].findIndex((c) => /[\u0000-\u001f\u007f-\u009f]/u.test(c));
+    const chars = [...value];
+    const at = chars.findIndex((c) => /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(c));
     if (at === -1) return undefined;
-    const code = (value.codePointAt([...value].slice(0, at).join("").length) as number).toString(16).toUpperCase().padStart(4, "0");
-    return `${name} holds the control character U+${code} at position ${at + 1}; names and ids in CXone have none: remove it`;
+    const code = (chars[at].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0");
+    return `${name} holds the control character U+${code} at position ${at + 1}; no ${name} has one: remove it`;
   };
 }
 
@@ -219,14 +231,14 @@ export const fields = {
   sourceTimestamp: requiredString(
     "sourceTimestamp",
     'an ISO 8601 date-time such as "2024-02-29T15:30:00.000Z", "2024-02-29T10:30:00-05:00", or "2024-02-29T10:30:00" read in sourceTimezone',
-  ).superRefine(holds(timestampLengthRule)),
+  ).superRefine(holds(all(controlCharacter("sourceTimestamp"), timestampLengthRule))),
   sourceTimezone: optional(
     optionalString("sourceTimezone", 'the IANA time zone of a sourceTimestamp without offset, e.g. "Europe/London"')
-      .superRefine(holds(zoneRule("sourceTimezone")))
+      .superRefine(holds(all(controlCharacter("sourceTimezone"), zoneRule("sourceTimezone"))))
       .default(INPUT_DEFAULTS.sourceTimezone),
   ),
   targetTimezone: requiredString("targetTimezone", 'the IANA time zone the value is expressed in, e.g. "America/New_York" or "UTC"').superRefine(
-    holds(zoneRule("targetTimezone")),
+    holds(all(controlCharacter("targetTimezone"), zoneRule("targetTimezone"))),
   ),
   operation: choice("operation", OPERATIONS),
   offsetMinutes: optional(
@@ -243,7 +255,7 @@ export const fields = {
           `offset must be an ISO 8601 duration string such as "PT2H" or "P1D", got ${got(iss.input)}` +
           (typeof iss.input === "number" ? "; for a number of minutes use offsetMinutes" : ""),
       })
-      .superRefine(holds(durationRule))
+      .superRefine(holds(all(controlCharacter("offset"), durationRule)))
       .nullable()
       .default(INPUT_DEFAULTS.offset),
   ),
@@ -261,19 +273,19 @@ export const fields = {
   valueFormat: optional(choice("valueFormat", VALUE_FORMATS).default(INPUT_DEFAULTS.valueFormat)),
   sourceField: optional(
     optionalString("sourceField", "the field name written into dateProcessing")
-      .superRefine(holds(trimmed("sourceField", `the field name, e.g. "${INPUT_DEFAULTS.sourceField}" (the default)`)))
+      .superRefine(holds(all(controlCharacter("sourceField"), trimmed("sourceField", `the field name, e.g. "${INPUT_DEFAULTS.sourceField}" (the default)`))))
       .default(INPUT_DEFAULTS.sourceField),
   ),
   targetField: optional(
     optionalString("targetField", "the field name written into dateProcessing")
-      .superRefine(holds(trimmed("targetField", `the field name, e.g. "${INPUT_DEFAULTS.targetField}" (the default)`)))
+      .superRefine(holds(all(controlCharacter("targetField"), trimmed("targetField", `the field name, e.g. "${INPUT_DEFAULTS.targetField}" (the default)`))))
       .default(INPUT_DEFAULTS.targetField),
   ),
   dstAdjustment: optional(flag("dstAdjustment", "written into dateProcessing").default(INPUT_DEFAULTS.dstAdjustment)),
   enabled: optional(flag("enabled", "the Data Action's enabled flag").default(INPUT_DEFAULTS.enabled)),
   webhookUrl: optional(
     optionalString("webhookUrl", `the http(s) endpoint notified after each apply, e.g. "${EXAMPLE_URL}"`)
-      .superRefine(holds(urlRule))
+      .superRefine(holds(all(controlCharacter("webhookUrl"), urlRule)))
       .nullable()
       .default(INPUT_DEFAULTS.webhookUrl),
   ),
@@ -291,6 +303,12 @@ export const fields = {
         }),
         { error: (iss) => `triggers must be a map of strings such as { configVersion: "7" }, got ${got(iss.input)}` },
       )
+      .superRefine((triggers, ctx) => {
+        for (const [key, value] of Object.entries(triggers)) {
+          const reason = controlCharacter(`the key of triggers[${quote(key)}]`)(key) ?? controlCharacter(`triggers[${quote(key)}]`)(value);
+          if (reason !== undefined) ctx.addIssue({ code: "custom", message: reason });
+        }
+      })
       .default(() => ({})),
   ),
 };

@@ -6,8 +6,11 @@ import { editDistance } from "../shared/distance";
 
 const MAX_SHOWN = 60; // characters of a user's string quoted in a message
 
+/** A user's string in quotes, cut short. JSON escapes C0 controls; DEL, C1 and the Unicode line
+ *  separators are escaped too, so no character of it can break the line a message is printed on. */
 export function quote(text: string): string {
-  return JSON.stringify(text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text);
+  const shown = JSON.stringify(text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text);
+  return shown.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** What a wrong value is, for "got ...". Strings are quoted and cut short. */

@@ -3,37 +3,19 @@
  * every problem located, GitHub annotations, JSON, and the table of values a clean run prints.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test, type TestContext } from "node:test";
+import { lint, tempDir } from "../helpers/bin";
 import { REPO_ROOT } from "../helpers/host";
 
-const BIN = path.join(REPO_ROOT, (require(path.join(REPO_ROOT, "package.json")) as { bin: Record<string, string> }).bin["cxone-date"]);
 const EXAMPLE = path.join(REPO_ROOT, "examples", "gitops", "actions.yaml");
+const dir = (t: TestContext) => tempDir(t);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The bin with no credentials in its environment; `preload` runs before it (node --require). */
-function lint(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; preload?: string } = {}): Promise<Run> {
-  const node = options.preload === undefined ? [BIN] : ["--require", options.preload, BIN];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...node, "lint", ...args], { cwd: options.cwd ?? REPO_ROOT, env: { PATH: process.env.PATH, ...options.env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== "number") return reject(error);
-      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
-    });
-  });
-}
-
-function dir(t: TestContext): string {
-  const d = mkdtempSync(path.join(tmpdir(), "cxone-lint-"));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
+function write(root: string, name: string, text: string): string {
+  const file = path.join(root, name);
+  writeFileSync(file, text);
+  return file;
 }
 
 const ENTRY = `    actionName: Production_Date_Processor
@@ -162,5 +144,79 @@ describe("cxone-date lint", { concurrency: 2 }, () => {
     const help = await lint(["--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--format github/);
+  });
+});
+
+/**
+ * The lines of a job log as the Actions runner splits them (CR, LF or CRLF), and those it would
+ * read as a workflow command: "::name ...::" or the older "##[name]", leading whitespace allowed.
+ */
+function commandLines(output: string): string[] {
+  return output.split(/\r\n|\r|\n/).filter((line) => /^\s*(?:::|##\[)/.test(line));
+}
+const OURS = /^::error file=[^\r\n:,]*,(?:line=\d+,col=\d+,)?title=cxone-date lint::/;
+
+describe("cxone-date lint against files built to inject", { concurrency: 2 }, () => {
+  /** A declaration tree whose names, keys and values each try to start a log line with a command. */
+  function hostileTree(t: TestContext): string {
+    const root = dir(t);
+    const value = (s: string) => JSON.stringify(s);
+    // actionName and actionId with line breaks, an unknown key with CR and U+2028, a value with NEL.
+    write(root, "::stop-commands::pwn.yaml", `version: 1\nactions:\n  prod:\n${ENTRY.replace("Production_Date_Processor", value("x\n::add-mask::y\r##[error]z"))}\n    actionId: ${value("da-1\n::warning::forged")}\n    ${value("bad\r::error::key\u2028::notice::k")}: 1\n    sourceField: ${value("a\u0085::debug::b")}\n`);
+    write(root, "a\n::error file=x::name.yaml", `version: 1\nactions:\n  ${value("::error::entry")}:\n${ENTRY}\n`);
+    write(root, "##[add-mask]x.yaml", `version: 1\nactions: [ ${value("::set-output name=x::y")} ]\n`);
+    return root;
+  }
+
+  for (const format of ["text", "github", "json"] as const) {
+    test(`--format ${format}: no line the runner would read as a command except our own annotations`, async (t) => {
+      // Run from the tree with a relative path, as a workflow does: file names start the lines.
+      const root = hostileTree(t);
+      const run = await lint(["--format", format, "."], { cwd: root });
+      assert.equal(run.code, 1, run.stderr);
+      const forged = commandLines(run.stdout + run.stderr).filter((line) => format !== "github" || !OURS.test(line));
+      assert.deepEqual(forged, []);
+      // Nor any other character a log viewer may act on (ANSI escapes, NEL, line separators).
+      assert.doesNotMatch(run.stdout + run.stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/u);
+      if (format === "github") {
+        const ours = commandLines(run.stdout);
+        assert.equal(ours.length, 6, run.stdout); // 4 in the first file, 1 in each other
+        assert.equal(ours.length, run.stdout.trimEnd().split("\n").length, "every stdout line is one annotation");
+      }
+      if (format === "text") {
+        // Every problem line starts with a file shown as a path, never with the file's raw name.
+        // A file name that would start a command is shown as ./name; the newline in the other is escaped.
+        const starts = run.stdout.trimEnd().split("\n").map((line) => line.slice(0, line.indexOf(".yaml:") + 6));
+        assert.deepEqual([...new Set(starts)], ["./##[add-mask]x.yaml:", "./::stop-commands::pwn.yaml:", "a\\n::error file=x::name.yaml:"]);
+      }
+      if (format === "json") assert.equal(JSON.parse(run.stdout).ok, false);
+    });
+  }
+
+  test("a clean run's table shows each field on its line, escaped", async (t) => {
+    const root = dir(t);
+    write(root, "::error::clean.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n`);
+    const run = await lint(["."], { cwd: root });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(commandLines(run.stdout), []);
+  });
+
+  test("an alias bomb and a file that cannot be walked: exit 1 with the problem, exit 2 for I/O, a JSON document either way", async (t) => {
+    const root = dir(t);
+    let bomb = "version: 1\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (let i = 1; i < 10; i++) bomb += `l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(", ")}]\n`;
+    write(root, "bomb.yaml", bomb);
+    const json = await lint(["--format", "json", root]);
+    assert.equal(json.code, 1, json.stderr);
+    assert.match(JSON.parse(json.stdout).problems[0].reason, /expands to more than \d+ values/);
+    assert.ok(!/ReferenceError|    at /.test(json.stdout + json.stderr), json.stderr);
+
+    // readdir failing mid-walk is not a problem of the files: exit 2, and JSON still prints.
+    const preload = path.join(dir(t), "eio.js");
+    writeFileSync(preload, `const fs = require("node:fs"); fs.readdirSync = () => { const e = new Error("EIO: i/o error, scandir"); e.code = "EIO"; throw e; };`);
+    const io = await lint(["--format", "json", root], { preload });
+    assert.equal(io.code, 2, io.stderr);
+    assert.deepEqual(JSON.parse(io.stdout), { ok: false, error: "EIO: i/o error, scandir", problems: [], entries: [] });
+    assert.match(io.stderr, /^cxone-date lint: could not check the files: EIO: i\/o error, scandir\n$/);
   });
 });

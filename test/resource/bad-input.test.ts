@@ -356,3 +356,34 @@ describe("in-process: schema.ts checkInputs and implementation.ts diff", () => {
     assertNoRequest();
   });
 });
+
+describe("control characters in any string input", () => {
+  // [property, a value with one control character, where it is (1-based), its code point]
+  const table: Array<[string, unknown, number, string]> = [
+    ["actionName", "Production\n::stop-commands::x", 11, "000A"],
+    ["actionId", "da-1\r::add-mask::x", 5, "000D"],
+    ["sourceTimestamp", "2024-02-29T15:30:00.000Z\u0000", 25, "0000"],
+    ["sourceTimezone", "Europe/London\u001b[31m", 14, "001B"],
+    ["targetTimezone", "\u0085America/New_York", 1, "0085"],
+    ["offset", "PT2H\u2028", 5, "2028"],
+    ["sourceField", "input\u007fdatetime", 6, "007F"],
+    ["targetField", "out\tput", 4, "0009"],
+    ["webhookUrl", "https://hooks.example.test/x\n::error::forged", 29, "000A"],
+  ];
+  for (const [property, value, position, code] of table) {
+    test(`${property}: the character and its position named`, () => {
+      const failures = checkInputs({ ...VALID, [property]: value }).failures.filter((f) => f.property === property);
+      assert.equal(failures.length, 1, JSON.stringify(failures));
+      assert.equal(failures[0].reason, `${property} holds the control character U+${code} at position ${position}; no ${property} has one: remove it`);
+      assert.ok(!/[\n\r]/.test(failures[0].reason));
+    });
+  }
+
+  test("triggers: a key or a value with one is refused, the key quoted with the character escaped", () => {
+    const byValue = checkInputs({ ...VALID, triggers: { configVersion: "7\n::warning::x" } }).failures;
+    assert.deepEqual(byValue, [{ property: "triggers", reason: 'triggers["configVersion"] holds the control character U+000A at position 2; no triggers["configVersion"] has one: remove it' }]);
+    const byKey = checkInputs({ ...VALID, triggers: { "a\u2029b": "1" } }).failures;
+    assert.equal(byKey.length, 1);
+    assert.match(byKey[0].reason, /^the key of triggers\["a\\u2029b"\] holds the control character U\+2029 at position 2/);
+  });
+});

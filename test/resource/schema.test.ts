@@ -104,7 +104,7 @@ const ROWS: Row[] = [
   { name: "sourceField not a string", raw: { ...BASE, sourceField: ["a"] }, property: "sourceField", fragments: ["sourceField must be a string", "got a list"] },
   { name: "sourceField empty", raw: { ...BASE, sourceField: "" }, property: "sourceField", fragments: ["sourceField is empty", "input_datetime"] },
   { name: "targetField padded", raw: { ...BASE, targetField: "out " }, property: "targetField", fragments: ['write "out"'] },
-  { name: "dstAdjustment quoted", raw: { ...BASE, dstAdjustment: "true" }, property: "dstAdjustment", fragments: ["dstAdjustment must be true or false", "write it without quotes"] },
+  { name: "dstAdjustment quoted", raw: { ...BASE, dstAdjustment: "true" }, property: "dstAdjustment", fragments: ["dstAdjustment must be true or false", "write true without quotes"] },
   { name: "enabled a number", raw: { ...BASE, enabled: 1 }, property: "enabled", fragments: ["enabled must be true or false", "got the number 1"] },
   { name: "webhookRequired an object", raw: { ...BASE, webhookRequired: {} }, property: "webhookRequired", fragments: ["webhookRequired must be true or false", "got an object"] },
   { name: "webhookRequired without webhookUrl", raw: { ...BASE, webhookRequired: true }, property: "webhookRequired", fragments: ["webhookUrl is not set"] },

@@ -1,0 +1,36 @@
+/**
+ * The built `cxone-date` bin, run as a user's `npx cxone-date ...` runs it: a child process with
+ * only PATH (no credentials) and whatever environment a test adds.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { TestContext } from "node:test";
+import { REPO_ROOT } from "./host";
+
+export const BIN = path.join(REPO_ROOT, (require(path.join(REPO_ROOT, "package.json")) as { bin: Record<string, string> }).bin["cxone-date"]);
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `cxone-date lint ARGS`; `preload` runs before the bin (node --require). */
+export function lint(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; preload?: string } = {}): Promise<Run> {
+  const node = options.preload === undefined ? [BIN] : ["--require", options.preload, BIN];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [...node, "lint", ...args], { cwd: options.cwd ?? REPO_ROOT, env: { PATH: process.env.PATH, ...options.env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== "number") return reject(error);
+      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
+    });
+  });
+}
+
+/** A temporary directory removed when the test ends. */
+export function tempDir(t: TestContext, prefix = "cxone-lint-"): string {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import Ajv from "ajv";
-import { parse } from "yaml";
+import fc from "fast-check";
+import { parse, stringify } from "yaml";
 import { declarationsJsonSchema } from "../../provider/gitops/json-schema";
 import { DeclarationError, loadDeclarations } from "../../provider/gitops";
 import { REPO_ROOT } from "../helpers/host";
@@ -124,5 +125,119 @@ describe("the editor schema", () => {
     const resolved = path.resolve(REPO_ROOT, match[1]);
     assert.ok(existsSync(resolved), `${match[1]} exists in an installed project`);
     assert.deepEqual(JSON.parse(readFileSync(resolved, "utf8")), declarationsJsonSchema());
+  });
+});
+
+/**
+ * Generated documents, valid and hostile, each judged by both. A document whose only faults are
+ * ones JSON Schema can state gets the same verdict from both; a document with a fault only the
+ * loader can see (a zone typo, a rule between inputs, a control character) is refused by the
+ * loader and may pass the schema, never the other way round.
+ */
+describe("the editor schema and the loader, on generated documents", () => {
+  type Doc = Record<string, unknown>;
+  const REQUIRED = ["actionName", "sourceTimestamp", "targetTimezone", "operation"] as const;
+  const DEFAULTABLE = ["sourceTimezone", "targetTimezone", "operation", "disambiguation", "precision", "valueFormat", "sourceField", "targetField", "dstAdjustment", "enabled", "deleteBehavior"];
+  // Values every rule accepts, alone and together (operation and offset are chosen as a pair).
+  const good = {
+    actionName: fc.constantFrom("P", "Production_Date_Processor", "Nom d'action \u00e9t\u00e9", "\u30c7\u30fc\u30bf"),
+    sourceTimestamp: fc.constantFrom("2024-02-29T15:30:00.000Z", "2024-07-04T12:00:00", "2024-01-01T00:00:00+05:30"),
+    sourceTimezone: fc.constantFrom("UTC", "Europe/London", "America/New_York", null),
+    targetTimezone: fc.constantFrom("UTC", "Asia/Kolkata", "Europe/Amsterdam", "Pacific/Chatham"),
+    disambiguation: fc.constantFrom("compatible", "earlier", "later", null),
+    precision: fc.constantFrom(0, 1, 2, 3, null),
+    valueFormat: fc.constantFrom("offset", "utc"),
+    sourceField: fc.constantFrom("input_datetime", "a"),
+    targetField: fc.constantFrom("processed_datetime", "b"),
+    dstAdjustment: fc.boolean(),
+    enabled: fc.boolean(),
+    deleteBehavior: fc.constantFrom("retain", "restore", "disable"),
+    triggers: fc.dictionary(fc.constantFrom("v", "release", "__note"), fc.constantFrom("1", "x")),
+  };
+  const offsets = fc.oneof(
+    fc.record({ operation: fc.constantFrom("ADD_OFFSET", "SUBTRACT_OFFSET"), offsetMinutes: fc.integer({ min: -600, max: 600 }) }),
+    fc.record({ operation: fc.constantFrom("ADD_OFFSET", "SUBTRACT_OFFSET"), offset: fc.constantFrom("PT2H", "P1D", "-P1M", "PT0.5S") }),
+    fc.constant({ operation: "CONVERT" }),
+  );
+  const entry = fc.tuple(fc.record(good, { requiredKeys: ["actionName", "sourceTimestamp", "targetTimezone"] }), offsets).map(([a, b]) => ({ ...a, ...b }) as Doc);
+  // Faults JSON Schema states: a wrong type, a value outside an enum, a missing or null required
+  // input, an unknown or reserved key, a bad entry name, a wrong version.
+  const schemaFault = fc.oneof(
+    ...Object.entries({ actionName: [7, true, []], precision: ["3", 1.5, true], enabled: ["true", 1], offsetMinutes: ["120", true], triggers: ["x", [], { v: 1 }], webhookRequired: ["yes", 0] }).map(([key, values]) =>
+      fc.record({ kind: fc.constant("type"), key: fc.constant(key), value: fc.constantFrom(...(values as unknown[])) }),
+    ),
+    fc.record({ kind: fc.constant("enum"), key: fc.constantFrom("operation", "valueFormat", "deleteBehavior", "disambiguation"), value: fc.constantFrom("ADD", "iso", "delete", "latest", "") }),
+    fc.record({ kind: fc.constant("drop"), key: fc.constantFrom(...REQUIRED) }),
+    fc.record({ kind: fc.constant("null"), key: fc.constantFrom(...REQUIRED) }),
+    fc.record({ kind: fc.constant("key"), key: fc.oneof(fc.constantFrom("precison", "clientSecret", "name", "Operation"), fc.string({ minLength: 1, maxLength: 8 })) }),
+    fc.record({ kind: fc.constant("key"), key: fc.constantFrom("__proto__", "__comment", "__provider", "__owner") }),
+  );
+  // Faults only the loader sees.
+  const loaderFault = fc.oneof(
+    fc.record({ kind: fc.constant("value"), key: fc.constant("targetTimezone"), value: fc.constantFrom("America/New_Yrok", "Europe/Kiev", "Etc/UTC") }),
+    fc.record({ kind: fc.constant("value"), key: fc.constant("actionName"), value: fc.constantFrom("a\nb", " padded", "x".repeat(300)) }),
+    fc.record({ kind: fc.constant("value"), key: fc.constant("offset"), value: fc.constantFrom("2 hours", "PT") }),
+    fc.record({ kind: fc.constant("value"), key: fc.constant("webhookRequired"), value: fc.constant(true) }),
+  );
+  const ENTRY_NAME = fc.oneof({ weight: 4, arbitrary: fc.constantFrom("prod", "e-1", "a.b_c", "Z9") }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 6 }) });
+  // Most entries clean, so valid documents are common enough to test that side too.
+  const some = <T>(arb: fc.Arbitrary<T>, weight: number) => fc.oneof({ weight, arbitrary: fc.constant([] as T[]) }, { weight: 1, arbitrary: fc.array(arb, { minLength: 1, maxLength: 2 }) });
+  const doc = fc.record({
+    version: fc.oneof({ weight: 12, arbitrary: fc.constant(1 as unknown) }, { weight: 1, arbitrary: fc.constantFrom(2, "1", undefined) }),
+    form: fc.constantFrom("map", "list"),
+    entries: fc.array(fc.record({ name: ENTRY_NAME, inputs: entry, schemaFaults: some(schemaFault, 4), loaderFaults: some(loaderFault, 6) }), { minLength: 1, maxLength: 3 }),
+    lift: fc.subarray(DEFAULTABLE), // inputs every entry shares, moved into defaults
+    extraDefaults: some(fc.constantFrom("__comment", "__proto__", "timezone"), 10), // keys defaults may not have
+  });
+
+  /** The document as YAML text, and whether it holds a fault only the loader can see. */
+  function build(g: fc.infer<typeof doc>): { text: string; loaderOnly: boolean } {
+    let loaderOnly = false;
+    const entries = g.entries.map(({ name, inputs, schemaFaults, loaderFaults }, i) => {
+      // One owner per action is the loader's rule: each entry gets an action of its own.
+      const own: Doc = { ...inputs, actionName: `${String(inputs.actionName)}${i}` };
+      for (const f of schemaFaults) {
+        if (f.kind === "drop") delete own[f.key];
+        else if (f.kind === "null") own[f.key] = null;
+        else if (f.kind === "key") own[f.key] = "x";
+        else own[f.key] = (f as { value: unknown }).value;
+      }
+      for (const f of loaderFaults) own[f.key] = f.value;
+      loaderOnly ||= loaderFaults.length > 0;
+      return { name, own };
+    });
+    // Names used twice and names JSON Schema cannot check in the map form's keys are the loader's.
+    if (new Set(entries.map((e) => e.name)).size < entries.length) loaderOnly = true;
+    const defaults: Doc = {};
+    for (const key of g.lift) {
+      const values = entries.map((e) => JSON.stringify(e.own[key]));
+      if (entries.every((e) => key in e.own) && new Set(values).size === 1) {
+        defaults[key] = entries[0].own[key];
+        for (const e of entries) delete e.own[key];
+      }
+    }
+    for (const key of g.extraDefaults) defaults[key] = "x";
+    const actions = g.form === "map" ? Object.fromEntries(entries.map((e) => [e.name, e.own])) : entries.map((e) => ({ name: e.name, ...e.own }));
+    const data: Doc = { ...(g.version === undefined ? {} : { version: g.version }), ...(Object.keys(defaults).length > 0 ? { defaults } : {}), actions };
+    return { text: stringify(data), loaderOnly };
+  }
+
+  test("loader accepts => schema accepts, and the verdicts are equal without a loader-only fault", () => {
+    let agreedValid = 0;
+    let agreedInvalid = 0;
+    fc.assert(
+      fc.property(doc, (g) => {
+        const { text, loaderOnly } = build(g);
+        const byLoader = loads(text);
+        const bySchema = validate(parse(text)) as boolean;
+        if (byLoader) assert.equal(bySchema, true, `the schema refuses what the loader accepts:\n${text}\n${JSON.stringify(validate.errors)}`);
+        if (!loaderOnly) assert.equal(byLoader, bySchema, `verdicts differ (loader ${byLoader}, schema ${bySchema}):\n${text}\n${JSON.stringify(validate.errors)}`);
+        if (!loaderOnly && byLoader) agreedValid += 1;
+        if (!loaderOnly && !byLoader) agreedInvalid += 1;
+      }),
+      { numRuns: 1500 },
+    );
+    // Both kinds were met, so the property was tried on each side.
+    assert.ok(agreedValid > 20 && agreedInvalid > 20, `valid ${agreedValid}, invalid ${agreedInvalid}`);
   });
 });

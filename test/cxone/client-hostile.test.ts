@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import * as http from "node:http";
-import { describe, test } from "node:test";
+import { describe, test, type TestContext } from "node:test";
 import { CxoneClient, mergeOwned } from "../../provider/cxone/client";
 
 import { DEFAULTS } from "../../provider/shared/defaults";
@@ -133,5 +133,96 @@ describe("redaction", () => {
     assert.ok(!/client_id=app\b/.test(error.message), error.message);
     assert.match(error.message, /client_secret=\[redacted\]/);
     assert.ok(!(error instanceof ValidationError));
+  });
+});
+
+describe("servers that redirect, clamp, run long or quote the Authorization header", () => {
+  /** A loopback server answering each request with `answer`; its requests are recorded. */
+  async function server(t: TestContext, answer: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void) {
+    const seen: { method: string; url: string; authorization?: string }[] = [];
+    const s = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        seen.push({ method: req.method ?? "", url: req.url ?? "", authorization: req.headers.authorization });
+        answer(req, res, body);
+      });
+    });
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+    t.after(() => new Promise<void>((resolve) => s.close(() => resolve())));
+    return { url: `http://127.0.0.1:${(s.address() as { port: number }).port}`, seen };
+  }
+  const TOKEN = "tok-0123456789abcdefghij-secret";
+  const tokenAnswer = (res: http.ServerResponse) =>
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: TOKEN, token_type: "Bearer", expires_in: 3600 }));
+
+  for (const route of ["the API", "the token endpoint"] as const) {
+    test(`a redirect from ${route} is not followed: the call fails and the Location is never asked`, async (t) => {
+      const elsewhere = await server(t, (_req, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+      const redirecting = await server(t, (req, res, _body) => {
+        const isToken = req.url?.startsWith(DEFAULTS.tokenPath) === true;
+        if (isToken && route === "the API") return tokenAnswer(res);
+        res.writeHead(302, { location: `${elsewhere.url}${req.url}` }).end();
+      });
+      const client = new CxoneClient(
+        { baseUrl: redirecting.url, tokenUrl: redirecting.url + DEFAULTS.tokenPath, clientId: "app", clientSecret: "s3cret-value-long-enough" },
+        { settings: { maxAttempts: 1 } },
+      );
+      t.after(() => client.close());
+      const error = await failure(client.get("da-1", tally()));
+      assert.match(error.message, /302/, error.message);
+      assert.deepEqual(elsewhere.seen, [], "nothing reached the Location: not the credentials, not the token");
+    });
+  }
+
+  test("a server that clamps pageSize: paging follows the size it served, and finds the match past its first page", async (t) => {
+    // 150 loose matches of "Target" and the exact one last (ids sort it there); the client asks
+    // for 200 a page, the emulator serves at most 100.
+    const seed: DataAction[] = [
+      ...Array.from({ length: 150 }, (_, i) => ({ id: `da-${String(i).padStart(3, "0")}`, name: `Target_${i}`, enabled: true, version: 1, configuration: {} })),
+      { id: "da-zzz", name: "Target", enabled: true, version: 1, configuration: {} },
+    ];
+    assert.ok(DEFAULTS.emulatorMaxPageSize < 200, "the premise: the emulator clamps a request for 200");
+    const { emu, client } = await clientWithEmulator(t, { settings: { pageSize: 200 }, emulator: { seed } });
+    assert.equal((await client.findByName("Target", tally())).id, "da-zzz");
+    assert.equal(routes(emu, "list").length, 2);
+  });
+
+  // [actions that match, the lookup's verdict, list requests made]
+  const paging: Array<[number, "found" | "stopped", number]> = [
+    [30, "found", 3], // exactly maxPages pages of 10: the last one is read
+    [31, "stopped", 3],
+  ];
+  for (const [count, verdict, requests] of paging) {
+    test(`maxPages 3 of 10 and ${count} matches: ${verdict} after ${requests} pages`, async (t) => {
+      const seed: DataAction[] = Array.from({ length: count }, (_, i) => ({
+        id: `da-${String(i).padStart(3, "0")}`,
+        name: i === count - 1 ? "Target" : `Target_${i}`,
+        enabled: true,
+        version: 1,
+        configuration: {},
+      }));
+      const { emu, client } = await clientWithEmulator(t, { settings: { pageSize: 10, maxPages: 3 }, emulator: { seed } });
+      const lookup = client.findByName("Target", tally());
+      if (verdict === "found") assert.equal((await lookup).id, `da-${String(count - 1).padStart(3, "0")}`);
+      else assert.match((await failure(lookup)).message, /^Listing Data Actions stopped after 3 pages of 10 without reaching the end/);
+      assert.equal(routes(emu, "list").length, requests);
+    });
+  }
+
+  test("an error body that quotes the Authorization header back: neither the bearer token nor the Basic credentials reach the message", async (t) => {
+    const secret = "s3cret-value-long-enough";
+    const basic = Buffer.from(`app-client:${secret}`).toString("base64");
+    const api = await server(t, (req, res) => {
+      if (req.url?.startsWith(DEFAULTS.tokenPath) === true) return tokenAnswer(res);
+      const said = `request refused; you sent Authorization: ${req.headers.authorization} (also as Basic ${basic})`;
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ message: said }));
+    });
+    const client = new CxoneClient({ baseUrl: api.url, tokenUrl: api.url + DEFAULTS.tokenPath, clientId: "app-client", clientSecret: secret }, { settings: { maxAttempts: 1 } });
+    t.after(() => client.close());
+    const error = await failure(client.get("da-1", tally()));
+    assert.equal(api.seen.at(-1)?.authorization, `Bearer ${TOKEN}`, "the premise: the token was sent, and quoted back");
+    assert.match(error.message, /request refused; you sent Authorization: Bearer \[redacted\] \(also as Basic \[redacted\]\)/);
+    assert.ok(!error.message.includes(TOKEN) && !error.message.includes(basic) && !error.message.includes(secret), error.message);
   });
 });

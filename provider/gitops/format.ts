@@ -24,6 +24,7 @@ export const LIMITS = {
   depth: 32, // levels of nested maps and lists in one file (an entry needs 3)
   aliases: 1_000, // alias nodes (*name) in one file
   expandedValues: 100_000, // values in one file once every alias stands for its anchor's content
+  syntaxErrors: 20, // YAML errors reported per file before "and N more"
 } as const;
 
 export const EMPTY = "lists no entries; declare at least one action";

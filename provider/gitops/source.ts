@@ -2,7 +2,7 @@
  * Declaration text into YAML documents that keep every node's position, and the problems found
  * in them, under the limits of LIMITS. Pure: no I/O, no Pulumi.
  */
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLError } from "yaml";
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node, type YAMLError } from "yaml";
 import { LIMITS } from "./format";
 
 /** One problem, located in its file. `line`/`column` are 1-based; absent for a whole-file problem. */
@@ -68,7 +68,16 @@ export function parseSource(file: string, text: string): { source: SourceFile; p
   // uniqueKeys: a key written twice is an error, not "the last one wins" (yaml's default too,
   // stated here because silently dropping an input is the worst outcome of a declaration file).
   // version and schema: YAML 1.1 reads `off` as false and 1:30 as 90; the core schema does not.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2", schema: "core", strict: true });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: "1.2", schema: "core", strict: true });
+  } catch (error) {
+    // The parser recurses on some nestings (thousands of "a: b: c: ..." on one line) before its
+    // own depth guard; its stack overflow is a problem of the file, not a crash.
+    const reason = error instanceof RangeError ? `is nested too deeply to read; a declaration file needs ${LIMITS.depth} levels at most` : `cannot be read as YAML: ${(error as Error).message}`;
+    const empty = parseDocument("", { lineCounter: new LineCounter() });
+    return { source: { file, doc: empty, at: () => ({ line: 1, column: 1 }) }, problems: [{ file, line: 1, column: 1, path: "", reason }] };
+  }
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -83,14 +92,19 @@ export function parseSource(file: string, text: string): { source: SourceFile; p
   };
   const problems: DeclarationProblem[] = [];
   const problem = (offset: number, reason: string) => problems.push({ file, ...position(offset), path: "", reason });
-  let fatal = false;
+  // Only a repeated key leaves data to check; counted before the report is cut short.
+  let fatal = doc.errors.some((error) => error.code !== "DUPLICATE_KEY");
   for (const error of doc.errors) {
+    // One broken construct can cascade into thousands of errors: the first ones locate it.
+    if (problems.length === LIMITS.syntaxErrors) {
+      problem(error.pos[0], `and ${doc.errors.length - LIMITS.syntaxErrors} more YAML errors after this point; fix the ones above first`);
+      break;
+    }
     if (error.code === "DUPLICATE_KEY") {
       const key = /^[^:\n]*/.exec(text.slice(error.pos[0]))?.[0].trim();
       problem(error.pos[0], `the key ${key} is written twice in the same map; keep one (YAML would silently use only one of them)`);
       continue;
     }
-    fatal = true;
     // A stack overflow is reported once per level it unwinds: once is enough.
     if (error.code === "RESOURCE_EXHAUSTION" && problems.some((p) => p.reason === yamlReason(error))) continue;
     problem(error.pos[0], yamlReason(error));
@@ -142,6 +156,7 @@ function checkShape(doc: Document.Parsed, source: SourceFile, text: string, prob
   };
   // The values `node` stands for once its aliases are expanded, and how deep they nest; each
   // anchor is measured once and its alias reuses the figures.
+  const resolved = (node: unknown) => (isAlias(node) ? resolveAlias(doc, node) : node);
   const measure = (node: unknown): Shape => {
     if (!ok || node === null || node === undefined) return NOTHING;
     if (isPair(node)) {
@@ -159,13 +174,16 @@ function checkShape(doc: Document.Parsed, source: SourceFile, text: string, prob
     }
     if (isAlias(node)) {
       if (++aliases > LIMITS.aliases) return stop(node, `uses aliases (*name) more than ${LIMITS.aliases} times; write the values out, or split the file`);
-      const target = node.resolve(doc);
+      const target = resolveAlias(doc, node);
       if (target === undefined) return NOTHING; // the parser reports an unknown anchor
       if (pending.has(target)) return stop(node, `the alias *${node.source} refers to a value that holds it; a declaration file has no recursive values`);
       // The alias is where the text makes the data deep: a problem there names the place to change.
       const shape = measured.get(target) ?? measure(target);
       return { ...shape, deepest: node };
     }
+    // A map or list as a key (`? [a, b]: c`) has no JavaScript spelling: it would become "a,b".
+    const collectionKey = isMap(node) ? node.items.find((pair) => isMap(resolved(pair.key)) || isSeq(resolved(pair.key))) : undefined;
+    if (collectionKey !== undefined) return stop(collectionKey.key as Node, "a key here is a map or a list; keys in a declaration file are names: write a plain string");
     pending.add(node);
     const shape: Shape = { values: 1, depth: 0, deepest: node };
     for (const item of isMap(node) || isSeq(node) ? node.items : []) {
@@ -195,16 +213,41 @@ interface Shape {
 }
 const NOTHING: Shape = { values: 0, depth: 0 };
 
+const anchorIndexes = new WeakMap<Document.Parsed, Map<string, Node[]>>();
+
+/**
+ * The node an alias stands for. yaml's own `Alias.resolve` walks the whole document for each
+ * alias, which makes a file of many aliases quadratic (the fuzz run found one taking seconds):
+ * here the anchors are indexed once per document. An alias means the closest anchor of that
+ * name before it.
+ */
+export function resolveAlias(doc: Document.Parsed, alias: Alias): Node | undefined {
+  let index = anchorIndexes.get(doc);
+  if (index === undefined) {
+    const built = new Map<string, Node[]>();
+    visit(doc, (_key, node) => {
+      if (isNode(node) && !isAlias(node) && node.anchor !== undefined) built.set(node.anchor, [...(built.get(node.anchor) ?? []), node]);
+    });
+    anchorIndexes.set(doc, built);
+    index = built;
+  }
+  const at = alias.range?.[0] ?? Infinity;
+  const candidates = index.get(alias.source) ?? [];
+  let found: Node | undefined;
+  for (const node of candidates) if ((node.range?.[0] ?? Infinity) < at) found = node;
+  return found;
+}
+
 /** The node under `key` in a map node (aliases followed), and the key's own node. */
 export function child(doc: Document.Parsed, node: unknown, key: string | number): { value: Node | null; key: Node | null } {
-  const map = isAlias(node) ? node.resolve(doc) : node;
+  const map = isAlias(node) ? resolveAlias(doc, node) : node;
   if (isSeq(map) && typeof key === "number") {
     const item = map.items[key];
-    return { value: (isAlias(item) ? item.resolve(doc) : item) as Node | null, key: null };
+    return { value: (isAlias(item) ? resolveAlias(doc, item) : item) as Node | null, key: null };
   }
   if (!isMap(map)) return { value: null, key: null };
   const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
   if (pair === undefined) return { value: null, key: null };
-  const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+  const value = isAlias(pair.value) ? resolveAlias(doc, pair.value) : pair.value;
   return { value: (value ?? null) as Node | null, key: pair.key as Node };
 }

@@ -207,3 +207,31 @@ describe("directories: recursive, stable order, links never followed out", () =>
     assert.deepEqual(problemsOf(() => loadDeclarations(link)), [`${link}: is a symbolic link to a file outside its own directory; declaration files are read only where they are given`]);
   });
 });
+
+describe("found by the fuzz run (scripts/fuzz-declarations.ts)", () => {
+  test("thousands of implicit maps on one line overflow the YAML parser's stack: a problem, not a RangeError", () => {
+    // The parser recurses when the next, less indented line closes every one of those maps.
+    const text = `version: 1\nactions:\n  prod:\n    offsetMinutes: ${"1: ".repeat(20_000)}1\n  next: 1\n`;
+    assert.deepEqual(problemsOf(() => loadDeclarations(text)), [`<text>:1:1: is nested too deeply to read; a declaration file needs ${LIMITS.depth} levels at most`]);
+  });
+
+  test("a line that cascades into hundreds of YAML errors: the first few, then how many more", () => {
+    const text = `version: 1\nactions:\n  prod:\n    offsetMinutes: ${"1: ".repeat(500)}1\n`;
+    const problems = problemsOf(() => loadDeclarations(text));
+    assert.equal(problems.length, LIMITS.syntaxErrors + 1);
+    assert.match(problems[LIMITS.syntaxErrors], /^<text>:4:\d+: and \d+ more YAML errors after this point; fix the ones above first$/);
+  });
+
+  test("a map or a list as a key is a problem at the key, not a process warning and a stringified key", () => {
+    const warnings: string[] = [];
+    const listen = (w: Error) => warnings.push(w.message);
+    process.on("warning", listen);
+    try {
+      const problems = problemsOf(() => loadDeclarations(`version: 1\nactions:\n  ? { operation: ADD_OFFSET }\n  : x\n`));
+      assert.deepEqual(problems, ["<text>:3:5: a key here is a map or a list; keys in a declaration file are names: write a plain string"]);
+    } finally {
+      process.off("warning", listen);
+    }
+    assert.deepEqual(warnings, []);
+  });
+});

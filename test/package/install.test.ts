@@ -150,6 +150,38 @@ for (const sdk of sdks) {
       assert.equal(compiled.status, 0, `tsc failed:\n${compiled.output}`);
     });
 
+    // [moduleResolution, module]: Pulumi's template (node10, which ignores `exports`), and the two
+    // that read `exports`.
+    const resolutions: Array<[string, string]> = [
+      ["node", "commonjs"],
+      ["node16", "node16"],
+      ["bundler", "esnext"],
+    ];
+    for (const [moduleResolution, module] of resolutions) {
+      test(`every entry point type-checks under moduleResolution ${moduleResolution}`, () => {
+        // One symbol from each subpath, used so a wrong type fails, not only a missing module.
+        writeFileSync(
+          path.join(project.dir, "entries.ts"),
+          [
+            'import { CxoneDateAction, CxoneDateActionSet as RootSet } from "pulumi-cxone-date-action";',
+            'import { CxoneDateActionSet, loadDeclarations, type DeclarationProblem } from "pulumi-cxone-date-action/gitops";',
+            'import { startEmulator, EMULATOR_CLIENT_ID } from "pulumi-cxone-date-action/emulator";',
+            'import { check } from "pulumi-cxone-date-action/provider";',
+            "const problems: DeclarationProblem[] = [];",
+            "const same: typeof RootSet = CxoneDateActionSet;",
+            'const id: string = EMULATOR_CLIENT_ID;',
+            "export { CxoneDateAction, loadDeclarations, startEmulator, check, problems, same, id };",
+            "",
+          ].join("\n"),
+        );
+        const config = { compilerOptions: { ...TSCONFIG.compilerOptions, moduleResolution, module, noEmit: true }, files: ["entries.ts"] };
+        writeFileSync(path.join(project.dir, `tsconfig.${moduleResolution}.json`), JSON.stringify(config, null, 2));
+        const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+        const result = spawnSync(process.execPath, [tsc, "-p", path.join(project.dir, `tsconfig.${moduleResolution}.json`)], { encoding: "utf8" });
+        assert.equal(result.status, 0, `tsc (${moduleResolution}) failed:\n${result.stdout}${result.stderr}`);
+      });
+    }
+
     test("the program runs through the host: outputs resolve on create and update, destroy restores; one SDK instance", async () => {
       assert.equal(compiled.status, 0, "the program compiled (see the tsc test)");
       const emulatorModule = installedRequire("pulumi-cxone-date-action/emulator") as typeof EmulatorModule;

@@ -102,6 +102,18 @@ test("main, types, every export and the bin point at packed files; the bin is a 
   for (const bin of bins) assert.match(packed.read(path.posix.normalize(bin)), /^#!\/usr\/bin\/env node\n/);
 });
 
+test("typesVersions gives node10 resolution the same types as each subpath export", () => {
+  const pkg = manifest();
+  const exported = Object.entries(pkg.exports as Record<string, string | Record<string, string>>).filter(([subpath, target]) => subpath !== "." && typeof target === "object");
+  assert.ok(exported.length >= 3, "the subpaths with types");
+  const mapped = pkg.typesVersions["*"] as Record<string, string[]>;
+  for (const [subpath, target] of exported) {
+    const types = path.posix.normalize((target as Record<string, string>).types);
+    assert.deepEqual(mapped[subpath.slice(2)], [types], subpath);
+  }
+  assert.deepEqual(Object.keys(mapped).sort(), exported.map(([subpath]) => subpath.slice(2)).sort());
+});
+
 test("the types a program reaches from the package root import only @pulumi/pulumi and dependencies with their own types", () => {
   // A program type-checked with Pulumi's template tsconfig (no skipLibCheck, no esModuleInterop)
   // reads every declaration these reach: zod's need esModuleInterop, and luxon's types are a

@@ -19,24 +19,39 @@ import { parseTimestamp } from "./timestamp";
 import { describeAmbiguity, resolveLocal, ZoneOffsets } from "./timezone";
 
 
+/** What `computeDateManipulation` does with the offset. */
 export type Operation = "ADD_OFFSET" | "SUBTRACT_OFFSET" | "CONVERT";
 // Here, not in timezone.ts: the public types must not pull luxon's (a devDependency) into users' builds.
+/** How a wall-clock time in a DST gap or overlap becomes an instant (Temporal's meanings). */
 export type Disambiguation = "compatible" | "earlier" | "later" | "reject";
 
+/** The inputs of one date computation: the resource's date inputs, without CXone. */
 export interface DateSpec {
+  /** ISO 8601; without an offset it is read in `sourceTimezone`. */
   sourceTimestamp: string;
-  sourceTimezone?: string; // default "UTC"
+  /** Default "UTC". */
+  sourceTimezone?: string;
+  /** The IANA zone the result is expressed in. */
   targetTimezone: string;
+  /** What to do with the offset. */
   operation: Operation;
-  offsetMinutes?: number; // integer; the duration PT{n}M
-  offset?: string; // ISO 8601 duration
-  disambiguation?: Disambiguation; // default "compatible"
-  precision?: number; // 0..3, default 3
+  /** Integer; the duration PT{n}M. */
+  offsetMinutes?: number;
+  /** ISO 8601 duration. */
+  offset?: string;
+  /** Default "compatible". */
+  disambiguation?: Disambiguation;
+  /** 0..3, default 3. */
+  precision?: number;
 }
 
+/** What one computation gives. */
 export interface DateResult {
+  /** The result in `targetTimezone` with its offset and `precision` digits. */
   computedValue: string;
+  /** The same instant in UTC. */
   computedValueUtc: string;
+  /** The same instant in integer milliseconds since the epoch. */
   computedEpochMs: number;
 }
 

@@ -30,7 +30,9 @@ export type { Emulator, EmulatorClient, EmulatorOptions, RecordedRequest, Webhoo
 export { SEED, defaultSeed } from "./store";
 export { SCOPE_READ, SCOPE_WRITE } from "./routes";
 
+/** The client id the emulator accepts by default (`cxone:clientId` for a demo stack). */
 export const EMULATOR_CLIENT_ID = "emulator-client";
+/** The client secret the emulator accepts by default: a fixed, public test value, never a real secret. */
 export const EMULATOR_CLIENT_SECRET = "emulator-secret";
 
 const HOST = "127.0.0.1";
@@ -272,6 +274,11 @@ class EmulatorServer implements Emulator {
   }
 }
 
+/**
+ * Starts the CXone emulator on 127.0.0.1 (port 0 by default: a free port) and resolves once it
+ * listens; `close()` it when done. No account and no network beyond loopback.
+ * @example const emulator = await startEmulator(); // emulator.url, emulator.tokenUrl
+ */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const verify = options.webhookSecret === undefined ? undefined : await loadVerifier(options.webhookSecret);
   const emulator = new EmulatorServer(options, await loadSeed(options.seed), verify);

@@ -9,27 +9,46 @@ import { ConfigError } from "../shared/errors";
 /** The emulator's routes a fault can target; "any" matches each of the other five. */
 export type FaultRoute = "token" | "list" | "get" | "put" | "webhook" | "any";
 export type ConcreteRoute = Exclude<FaultRoute, "any">;
+/** What a fault does: answer 429 or a 5xx, drop the connection, answer slowly, revoke the token,
+ *  send a huge or endless body, shift the list between pages, or answer a gateway's 404 page. */
 export type FaultKind = "429" | "5xx" | "drop" | "slow" | "revoke" | "huge" | "endless" | "shift" | "gateway404";
+/** How a 429's Retry-After is written: seconds, an HTTP-date, or not at all. */
 export type RetryAfterForm = "seconds" | "http-date" | "none";
 
+/** A fault the emulator injects into the requests of one route. Which matching requests it hits
+ *  (all optional): the first `count` after skipping `after`, and/or each with `probability`. */
 export interface FaultSpec {
+  /** The route whose requests it hits (`any` for all). */
   route: FaultRoute;
+  /** What happens: a status, a dropped connection, a slow, huge or endless answer, a revoked token, a shifting list. */
   kind: FaultKind;
-  // which matching requests it hits (all optional): the first `count` after skipping `after`, and/or with `probability` (seeded)
+  /** Matching requests let through first; default 0. */
   after?: number;
+  /** Requests hit after those; default every one. */
   count?: number;
+  /** The chance each matching request is hit (seeded by `randomSeed`); default 1. */
   probability?: number;
-  retryAfter?: RetryAfterForm; // for 429, default "seconds"
-  retryAfterSeconds?: number; // for 429, default DEFAULTS.emulatorRetryAfterS
-  status?: 500 | 502 | 503 | 504; // for 5xx (default 503)
-  delayMs?: number; // for slow: delay before the response headers, default DEFAULTS.emulatorSlowDelayMs
-  bytes?: number; // for huge: bytes of the body, all announced in content-length, default DEFAULTS.emulatorHugeBodyBytes
-  shiftBy?: number; // for shift (list only): actions created before the page is served, sorting first and matching its filter; default 1
+  /** For 429, default "seconds". */
+  retryAfter?: RetryAfterForm;
+  /** For 429, default DEFAULTS.emulatorRetryAfterS. */
+  retryAfterSeconds?: number;
+  /** For 5xx (default 503) */
+  status?: 500 | 502 | 503 | 504;
+  /** For slow: delay before the response headers, default DEFAULTS.emulatorSlowDelayMs. */
+  delayMs?: number;
+  /** For huge: bytes of the body, all announced in content-length, default DEFAULTS.emulatorHugeBodyBytes. */
+  bytes?: number;
+  /** For shift (list only): actions created before the page is served, sorting first and matching its filter; default 1. */
+  shiftBy?: number;
 }
 
+/** A token bucket over the API routes: requests past it get 429 with Retry-After. */
 export interface ThrottleSpec {
+  /** Tokens added per second. */
   ratePerSecond: number;
+  /** The bucket's size; default `ratePerSecond` rounded down (at least 1). */
   burst?: number;
+  /** How Retry-After is written; default "seconds". */
   retryAfter?: RetryAfterForm;
 }
 

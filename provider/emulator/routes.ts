@@ -12,7 +12,9 @@ import { replacementProblem } from "./store";
 import type { EmulatorClient, RecordedRequest } from "./types";
 import type { DataAction } from "../shared/types";
 
+/** The OAuth scope that lets a token list and read Data Actions. */
 export const SCOPE_READ = "dataactions:read";
+/** The OAuth scope that lets a token write Data Actions. */
 export const SCOPE_WRITE = "dataactions:write";
 export const ACTIONS_PATH = "/api/v2/dataactions";
 export const WEBHOOK_PATH = "/webhooks/receiver";

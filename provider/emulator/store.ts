@@ -32,6 +32,7 @@ function dateProcessing(computedValue: string, timezone: string) {
   };
 }
 
+/** The Data Actions a fresh emulator holds unless `seed` says otherwise (a new copy each call). */
 export function defaultSeed(): DataAction[] {
   const action = (id: string, name: string, extra: Partial<DataAction> = {}): DataAction => ({
     id,

@@ -12,19 +12,25 @@ import { actionList, actionMap, ACTIONS_SHAPE, EMPTY, entryName, envelopeSchema,
 import { child, DeclarationError, parseSource, type DeclarationProblem, type SourceFile } from "./source";
 import { declarationFiles, readDeclaration } from "./walk";
 
+/** One entry of a declaration file, validated: what a `CxoneDateAction` of the set receives. */
 export interface Declaration {
   /** The entry's stable logical name: the Pulumi resource name. */
   name: string;
   /** The resource's inputs: the entry's own over `defaults` (and over the `webhookUrl` option). */
   args: CxoneDateActionArgs;
+  /** The file it is declared in, as given (links not resolved). */
   file: string;
+  /** The line of its name, from 1. */
   line: number;
+  /** The column of its name, from 1. */
   column: number;
-  /** What `check` computes for these inputs; `written` is the value CXone receives. */
+  /** What `check` computes for these inputs. */
   computed: DateResult;
+  /** The value CXone receives: `computedValueUtc` for `valueFormat: utc`, else `computedValue`. */
   written: string;
 }
 
+/** Options of `loadDeclarations`. */
 export interface LoadOptions {
   /** Name for text given directly (default `<text>`). */
   file?: string;

@@ -7,14 +7,19 @@ import { LIMITS } from "./format";
 
 /** One problem, located in its file. `line`/`column` are 1-based; absent for a whole-file problem. */
 export interface DeclarationProblem {
+  /** The file, as given (or the place a setting came from, such as "stack config webhookUrl"). */
   file: string;
+  /** The line, from 1; absent for a problem of the whole file. */
   line?: number;
+  /** The column, from 1; absent for a problem of the whole file. */
   column?: number;
   /** Where in the file's data: `entry.field`, `defaults.field`, `version`, ... */
   path: string;
+  /** What is wrong and what to write instead. */
   reason: string;
 }
 
+/** A problem as one line: `file:line:column: path: reason`. */
 export function formatProblem(p: DeclarationProblem): string {
   const at = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.column ?? 1}`;
   return `${at}: ${p.path === "" ? "" : `${p.path}: `}${p.reason}`;
@@ -22,11 +27,15 @@ export function formatProblem(p: DeclarationProblem): string {
 
 /** Every problem of a declaration set, in file order; its message lists them one per line. */
 export class DeclarationError extends Error {
+  /** Stable, for programs: always `CXONE_DECLARATIONS_INVALID`. */
   readonly code = "CXONE_DECLARATIONS_INVALID";
-  constructor(readonly problems: DeclarationProblem[]) {
+  /** Every problem found, in reading order; also in the message, one per line. */
+  readonly problems: DeclarationProblem[];
+  constructor(problems: DeclarationProblem[]) {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
     super(`the declarations are not valid (${count}); fix them and run cxone-date lint again:\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
     this.name = "DeclarationError";
+    this.problems = problems;
   }
 }
 

@@ -9,6 +9,7 @@ import { setLogLevel } from "../shared/log";
 
 let configSource: ConfigSource | undefined;
 
+/** The dynamic provider's `configure`: keeps the stack config the other hooks read their settings from. */
 export async function configure(req: { config: ConfigSource }): Promise<void> {
   configSource = req.config;
   setLogLevel(resolveLogLevel(req.config));

@@ -48,6 +48,7 @@ function desiredFrom(news: Props) {
   return { value: result.value, computed: result.computed, owned: normalizeDesired(result.value, result.computed) };
 }
 
+/** The dynamic provider's `check`: validates every input, never throws, never calls CXone. */
 export async function check(_olds: Props, news: Props) {
   const checked = checkInputs(news);
   if (checked.failures.length === 0) declare(news.__owner, given(news.actionId), news.actionName);
@@ -96,6 +97,7 @@ function unfinished(audit: AuditRecord | undefined, value: DesiredInputs): boole
   return audit.webhook?.attempts === 0 || (value.webhookRequired && value.webhookUrl !== null);
 }
 
+/** The dynamic provider's `diff`: what changes, what replaces, from the inputs and recorded outputs. */
 export async function diff(id: string, olds: Props, news: Props) {
   const replaces = replacedBy(id, olds, news);
   const next = validateInputs(pickInputs(news));
@@ -373,8 +375,12 @@ async function readHook(id: string, props: Props) {
 }
 
 // The hooks that touch CXone: one request id per call, in their log lines and in what they throw.
+/** The dynamic provider's `create`: finds the action, writes the configuration, notifies the webhook. */
 export const create = traced("create", createHook, (news) => ({ action: news.actionName }));
+/** The dynamic provider's `update`: writes the changed configuration to the same action. */
 export const update = traced("update", updateHook, (id, _olds, news) => ({ id, action: news.actionName }));
+/** The dynamic provider's `read` (refresh): reads what CXone holds now. */
 export const read = traced("read", readHook, (id, props) => ({ id, action: props.actionName }));
+/** The dynamic provider's `delete`: retains, restores or disables the action, per `deleteBehavior`. */
 const deleteTraced = traced("delete", deleteAction, (id, props) => ({ id, action: props.actionName }));
 export { deleteTraced as delete };

@@ -8,8 +8,11 @@ import type { Disambiguation, Operation } from "../dates/datetime";
 /** Pulumi's unknown-value sentinel: an input whose value is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** One input `check` refuses, as Pulumi shows it: the input's name and what to do. */
 export interface CheckFailure {
+  /** The input (or the unknown key) at fault. */
   property: string;
+  /** What is wrong and how to fix it, in one sentence. */
   reason: string;
 }
 

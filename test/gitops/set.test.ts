@@ -134,6 +134,20 @@ describe("CxoneDateActionSet", () => {
     assert.equal(explicit.registrations.find((r) => r.name === "prod")!.inputs.webhookUrl, "https://args.example.com/hook");
   });
 
+  test("a secret webhookUrl (an Output, as config.requireSecret gives) reaches entries without their own, still secret", async (t) => {
+    pulumi.runtime.setAllConfig({ "cxone-demo:hookUrl": "https://args.example.com/hook?token=t0k" }, ["cxone-demo:hookUrl"]);
+    const secretUrl: pulumi.Output<string> = new pulumi.Config("cxone-demo").requireSecret("hookUrl");
+    const run = await runSet({ files: declarationFile(t), webhookUrl: secretUrl });
+    const byName = Object.fromEntries(run.registrations.map((r) => [r.name, r]));
+    assert.equal(byName.prod.inputs.webhookUrl, "https://args.example.com/hook?token=t0k");
+    assert.deepEqual(byName.prod.secrets, ["webhookUrl"]);
+    assert.equal(byName["own-hook"].inputs.webhookUrl, "https://own.example.com/hook");
+    assert.deepEqual(byName["own-hook"].secrets, []);
+    assert.equal(byName["no-hook"].inputs.webhookUrl ?? null, null);
+    // The stand-in the loader checked with never reaches a resource.
+    assert.ok(!JSON.stringify(run.registrations).includes(".invalid"), JSON.stringify(run.registrations));
+  });
+
   test("a bad file or a bad stack webhookUrl fails the program before anything is registered", async (t) => {
     const file = declarationFile(t, FILE.replace("America/New_York", "America/New_Yrok"));
     let registered = 0;

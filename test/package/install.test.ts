@@ -206,6 +206,12 @@ for (const sdk of sdks) {
         assert.equal(created.outputs.computedValueUtc, "2024-02-29T17:00:00.000Z");
         assert.equal((created.outputs.audit as Props).operation, "create");
         assert.equal((created.outputs.audit as Props).status, "SUCCESS");
+        // Every documented output is on the class and filled in (a class field would leave it undefined).
+        assert.equal(created.outputs.operation, "ADD_OFFSET");
+        assert.equal(created.outputs.deleteBehavior, "restore");
+        assert.equal(created.outputs.sourceTimezone, null, "not given: undefined, as given");
+        assert.equal(((created.outputs.applied as Props).dateProcessing as Props).computedValue, "2024-02-29T12:00:00.000-05:00");
+        assert.deepEqual(created.outputs.original, { dateProcessing: seeded.configuration.dateProcessing ?? null, enabled: seeded.enabled });
         assert.equal(emulator.store.get("da-000123")!.configuration.dateProcessing?.computedValue, "2024-02-29T12:00:00.000-05:00");
         // One SDK, the project's own; the package the program loaded is the installed copy.
         assert.deepEqual(created.sdks, [path.join(realpathSync(project.dir), "node_modules", "@pulumi", "pulumi", "index.js")]);

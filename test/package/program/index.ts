@@ -45,12 +45,22 @@ async function main(): Promise<void> {
   const notANumber: pulumi.Output<number> = action.computedValue;
   // @ts-expect-error offsetMinutes takes a number
   const badArgs = () => new CxoneDateAction("typed", { actionName: "a", sourceTimestamp: "2024-01-01T00:00:00Z", targetTimezone: "UTC", operation: "CONVERT", offsetMinutes: "90" });
+  // The outputs carry the inputs' own types: the union, not any string.
+  const operation: pulumi.Output<"ADD_OFFSET" | "SUBTRACT_OFFSET" | "CONVERT"> = action.operation;
+  // @ts-expect-error operation is the union of the three operations
+  const notAnOperation: pulumi.Output<"ADD"> = action.operation;
+  // @ts-expect-error precision is 0 to 3
+  const badPrecision = () => new CxoneDateAction("typed", { actionName: "a", sourceTimestamp: "2024-01-01T00:00:00Z", targetTimezone: "UTC", operation: "CONVERT", precision: 4 });
   void notANumber;
   void badArgs;
+  void notAnOperation;
+  void badPrecision;
   const outputs = await new Promise<Record<string, unknown>>((resolve) =>
-    pulumi.all([action.id, computedValue, action.computedValueUtc, action.audit]).apply(([id, value, utc, audit]) =>
-      resolve({ id, computedValue: value, computedValueUtc: utc, audit }),
-    ),
+    pulumi
+      .all([pulumi.all([action.id, computedValue, action.computedValueUtc, action.audit]), pulumi.all([operation, action.deleteBehavior, action.sourceTimezone, action.applied, action.original])])
+      .apply(([[id, value, utc, audit], [op, deleteBehavior, sourceTimezone, applied, original]]) =>
+        resolve({ id, computedValue: value, computedValueUtc: utc, audit, operation: op, deleteBehavior, sourceTimezone: sourceTimezone ?? null, applied, original }),
+      ),
   );
   // Every @pulumi/pulumi this process loaded: a user's program must hold exactly one.
   const sdks = Object.keys(require.cache).filter((file) => /[\\/]node_modules[\\/]@pulumi[\\/]pulumi[\\/]index\.js$/.test(file));

@@ -190,8 +190,10 @@ describe("the editor schema and the loader, on generated documents", () => {
     extraDefaults: some(fc.constantFrom("__comment", "__proto__", "timezone"), 10), // keys defaults may not have
   });
 
+  type Generated = typeof doc extends fc.Arbitrary<infer T> ? T : never;
+
   /** The document as YAML text, and whether it holds a fault only the loader can see. */
-  function build(g: fc.infer<typeof doc>): { text: string; loaderOnly: boolean } {
+  function build(g: Generated): { text: string; loaderOnly: boolean } {
     let loaderOnly = false;
     const entries = g.entries.map(({ name, inputs, schemaFaults, loaderFaults }, i) => {
       // One owner per action is the loader's rule: each entry gets an action of its own.

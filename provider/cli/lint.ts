@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { loadDeclarations, type Declaration } from "../gitops/load";
+import { withSuggestion } from "./args";
 import { DeclarationError, formatProblem, type DeclarationProblem } from "../gitops/source";
 
 export const LINT_USAGE = `Usage: cxone-date lint [--format text|github|json] FILE|DIRECTORY...
@@ -121,7 +122,7 @@ export function lint(argv: string[], out: (text: string) => void, err: (text: st
       allowPositionals: true,
     }));
   } catch (error) {
-    err(`cxone-date lint: ${(error as Error).message}\n\n${LINT_USAGE}`);
+    err(`cxone-date lint: ${withSuggestion((error as Error).message, ["format", "help"])}\n\n${LINT_USAGE}`);
     return 2;
   }
   if (values.help === true) {

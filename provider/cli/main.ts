@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { UNKNOWN, validateInputs } from "../resource/schema";
+import { packageVersion, withSuggestion } from "./args";
 import { lint } from "./lint";
 
 /** Flags and the inputs they set; the names mirror the resource's inputs. */
@@ -41,6 +42,7 @@ Computes the value a CxoneDateAction writes to CXone, without deploying.
   --disambiguation <mode>     compatible (default), earlier, later or reject: DST gaps and overlaps
   --precision <digits>        fractional-second digits kept, 0 to 3 (default 3)
   -h, --help                  show this help
+  --version                   print the package version
 
 Prints {"computedValue", "computedValueUtc", "computedEpochMs"} as JSON and exits 0;
 otherwise prints one "input: reason" line per problem on stderr and exits 2.
@@ -49,6 +51,7 @@ otherwise prints one "input: reason" line per problem on stderr and exits 2.
 const OPTIONS = {
   ...Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: "string" as const }])),
   help: { type: "boolean" as const, short: "h" },
+  version: { type: "boolean" as const },
 };
 
 /** A number when the text is one, else the text itself so the schema names what is wrong. */
@@ -81,11 +84,16 @@ function main(argv: string[]): number {
   try {
     ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
-    process.stderr.write(`cxone-date: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    const message = withSuggestion(error instanceof Error ? error.message : String(error), Object.keys(OPTIONS), ["lint"]);
+    process.stderr.write(`cxone-date: ${message}\n\n${USAGE}`);
     return 2;
   }
   if (values.help === true) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version === true) {
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const inputs: Record<string, unknown> = { actionName: PLACEHOLDER_ACTION_NAME };

@@ -108,6 +108,35 @@ describe("cxone-date", { concurrency: 2 }, () => {
     }
   });
 
+  test("--version prints the package's version and exits 0", async () => {
+    const run = await cli("--version");
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `${(require(join(ROOT, "package.json")) as { version: string }).version}\n`);
+  });
+
+  // [arguments, the first line of stderr]
+  const typos: Array<[string[], string]> = [
+    [["lnt", "actions.yaml"], 'cxone-date: unknown command "lnt"; did you mean `cxone-date lint`?'],
+    [["--sorce-timestamp", "2024-02-29T15:30:00Z"], "cxone-date: unknown option --sorce-timestamp; did you mean --source-timestamp?"],
+    [["--offset-minute", "5"], "cxone-date: unknown option --offset-minute; did you mean --offset-minutes?"],
+    [["--verison"], "cxone-date: unknown option --verison; did you mean --version?"],
+    [["lint", "--formt", "json", "x.yaml"], "cxone-date lint: unknown option --formt; did you mean --format?"],
+  ];
+  for (const [args, first] of typos) {
+    test(`a typo names what was meant: ${args.join(" ")}`, async () => {
+      const run = await cli(...args);
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr.split("\n")[0], first);
+    });
+  }
+
+  test("nothing close: parseArgs' own words, no guess", async () => {
+    const run = await cli("--zzzzzzzzzz");
+    assert.equal(run.code, 2);
+    assert.ok(run.stderr.startsWith("cxone-date: Unknown option '--zzzzzzzzzz'"), run.stderr);
+    assert.ok(!run.stderr.includes("did you mean"));
+  });
+
   test("--help prints the usage on stdout and exits 0", async () => {
     const run = await cli("--help");
     assert.equal(run.code, 0);

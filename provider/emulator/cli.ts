@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run emulator -- [flags]`: runs the CXone emulator until SIGINT (Ctrl-C), SIGTERM, SIGHUP
+ * `npx cxone-emulator [flags]` (`npm run --silent emulator -- [flags]` in the repository): runs
+ * the CXone emulator until SIGINT (Ctrl-C), SIGTERM, SIGHUP
  * or the exit of the process that started it, and prints how to point the provider at it.
  * Flag reference: docs/emulator.md.
  */
@@ -106,7 +107,15 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const log = args.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+  // A reader that stops reading (`cxone-emulator | head -1` takes the URL and exits) closes the
+  // pipe: further request logs would raise EPIPE and crash the emulator with a stack trace. The
+  // log goes quiet instead and the emulator keeps serving until it is stopped.
+  let readerGone = false;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    readerGone = true;
+  });
+  const log = args.quiet ? undefined : (line: string) => void (readerGone || process.stdout.write(`${line}\n`));
   const emulator = await startEmulator({ ...args.options, log });
   const { options } = args;
   const lines = [

@@ -81,3 +81,30 @@ describe("npm run emulator", () => {
     await refused(url);
   });
 });
+
+describe("cxone-emulator, the installed bin", () => {
+  const BIN = join(ROOT, (require(join(ROOT, "package.json")) as { bin: Record<string, string> }).bin["cxone-emulator"]);
+
+  test("is the emulator: its first line of output is the URL", { timeout: 20_000 }, async (t) => {
+    const child = spawn(process.execPath, [BIN, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    kill(t, child.pid);
+    assert.equal(await tokenStatus(await firstUrl(child)), 200);
+    child.kill("SIGTERM");
+    assert.deepEqual(await once(child, "exit"), [0, null]);
+  });
+
+  test("a reader that stops reading (| head -1) does not crash it: it keeps serving, no stack trace", { timeout: 20_000 }, async (t) => {
+    // Request logs on (no --quiet): each request writes to the closed pipe.
+    const child = spawn(process.execPath, [BIN, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    kill(t, child.pid);
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const url = await firstUrl(child);
+    child.stdout!.destroy(); // as `head -1` exits after the first line
+    for (let i = 0; i < 3; i++) assert.equal(await tokenStatus(url), 200, `request ${i + 1} after the reader left`);
+    assert.equal(child.exitCode, null, "still running");
+    child.kill("SIGTERM");
+    assert.deepEqual(await once(child, "exit"), [0, null]);
+    assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, stderr);
+  });
+});

@@ -175,3 +175,21 @@ describe("an up interrupted mid-apply", () => {
     assert.deepEqual(live(emulator).configuration, seeded.configuration, "restore puts back what was there before the first apply");
   });
 });
+
+describe("an unknown log level", () => {
+  // [where it is set, how]
+  const cases: Array<[string, { env?: NodeJS.ProcessEnv; config?: Record<string, string> }]> = [
+    ["CXONE_LOG=verbose in the environment", { env: { CXONE_LOG: "verbose" } }],
+    ["cxone:logLevel verbose in stack config", { config: { "cxone:logLevel": "verbose" } }],
+  ];
+  for (const [where, setting] of cases) {
+    test(`${where}: preview fails naming the setting and the three levels, and nothing is written`, async (t) => {
+      const { project, emulator } = await userProject(t, suite, [{ name: "prod", args: BASE_ARGS }], setting);
+      const before = live(emulator);
+      const preview = await project.run(["preview"], { allowFailure: true });
+      assert.notEqual(preview.code, 0, preview.output);
+      assert.match(preview.output, /cxone:logLevel \(or CXONE_LOG\) is "verbose"; use one of off, info, debug/);
+      assert.deepEqual(live(emulator), before);
+    });
+  }
+});

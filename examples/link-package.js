@@ -1,7 +1,7 @@
 // Makes `require("pulumi-cxone-date-action")` resolve from this repository's node_modules, as it
 // does in a user's project after `npm install pulumi-cxone-date-action`. Pulumi's dynamic-provider
 // host loads the serialized provider, which requires the package by name from the program's
-// directory; the examples and the root Pulumi.yaml run from inside this repository. Run by `prepare`.
+// directory; the examples and the root Pulumi.yaml run from inside this repository. Run by `npm run build`.
 const fs = require("node:fs");
 const path = require("node:path");
 

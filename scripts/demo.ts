@@ -28,7 +28,7 @@ const WEBHOOK_SECRET = "demo-only-webhook-secret";
 
 /**
  * The real CLI: the example copied as a user copies it into a throwaway project (the
- * repository's node_modules holds this package, linked by `prepare`, so nothing is installed),
+ * repository's node_modules holds this package, linked by `npm run build`, so nothing is installed),
  * a local file backend and PULUMI_HOME, all in a temp dir. Commands that run the program go
  * through tools/pulumi/client-runtime.cjs, as in the engine tests.
  */

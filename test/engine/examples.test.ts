@@ -55,7 +55,10 @@ describe("examples/basic, as the README says: stack init, config set, up", () =>
 describe("examples/gitops copied out of the repository, through its three pipelines", () => {
   test("lint, the pull request's preview, the deploy's up, the drift check: clean, then drift found", async (t) => {
     const emulator = await startEmulator(t);
-    // docs/gitops.md: `cp -r examples/gitops my-cxone && cd my-cxone && npm install <tarball>`.
+    // docs/gitops.md's own commands, the tarball's path put in.
+    const docs = readFileSync(path.join(REPO_ROOT, "docs", "gitops.md"), "utf8");
+    assert.match(docs, /^cp -r examples\/gitops my-cxone && cd my-cxone\nnpm install \/path\/to\/pulumi-cxone-date-action-0\.1\.0\.tgz /m);
+    assert.equal(path.basename(suite.packed.tarball), "pulumi-cxone-date-action-0.1.0.tgz");
     const project = exampleProject("gitops", undefined, t);
     npm(project.dir, ["install", "--prefer-offline", "--no-audit", "--no-fund", suite.packed.tarball]);
     await project.init(

@@ -39,16 +39,40 @@ test("LICENSE (the Apache-2.0 text), README.md and package.json are in the tarba
   assert.match(license, /END OF TERMS AND CONDITIONS/);
 });
 
-test("nothing of the development tree: no tests, scripts, CI, examples, TypeScript sources or configs", () => {
+test("nothing of the development tree: no tests, scripts, CI, tools, TypeScript sources or configs outside the examples", () => {
+  // The examples ship as users copy them (a program, its Pulumi.yaml and tsconfig); docs as Markdown.
+  const example = (file: string) => /^examples\/(basic|gitops)\//.test(file);
   const forbidden = packed.files.filter(
     (file) =>
-      /^(test|tests|scripts|\.ci|examples|docs|node_modules|\.bench|\.scratch)\//.test(file) ||
+      /^(test|tests|scripts|tools|\.ci|node_modules|\.bench|\.scratch)\//.test(file) ||
+      (/^examples\//.test(file) && !example(file)) ||
+      (/^docs\//.test(file) && !/^docs\/[^/]+\.md$/.test(file)) ||
       /(^|\/)node_modules\//.test(file) ||
       /\.(test|spec)\.[cm]?[jt]s(\.map)?$/.test(file) ||
-      (/\.[cm]?ts$/.test(file) && !/\.d\.[cm]?ts$/.test(file)) ||
-      /(^|\/)(tsconfig[^/]*\.json|package-lock\.json|Pulumi\.[^/]*ya?ml|\.gitignore|\.npmrc)$/.test(file),
+      (/\.[cm]?ts$/.test(file) && !/\.d\.[cm]?ts$/.test(file) && !example(file)) ||
+      (/(^|\/)(tsconfig[^/]*\.json|Pulumi\.[^/]*ya?ml)$/.test(file) && !example(file)) ||
+      /(^|\/)(package-lock\.json|\.gitignore|\.npmrc)$/.test(file),
   );
   assert.deepEqual(forbidden, []);
+});
+
+test("every relative link in the packed README and docs resolves to a packed file or folder", () => {
+  const pages = packed.files.filter((file) => file === "README.md" || file === "BENCHMARKS.md" || /^docs\/[^/]+\.md$/.test(file));
+  assert.ok(pages.length >= 5, pages.join(", "));
+  const broken: string[] = [];
+  let links = 0;
+  for (const page of pages) {
+    // Markdown links whose target is neither a URL nor an anchor of the same page.
+    for (const match of packed.read(page).matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = match[1].split("#")[0];
+      if (target === "" || /^[a-z]+:/i.test(target) || !/^[\w./-]+$/.test(target)) continue;
+      links += 1;
+      const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(page), target)).replace(/\/$/, "");
+      if (!packed.files.some((file) => file === resolved || file.startsWith(`${resolved}/`))) broken.push(`${page}: ${match[1]}`);
+    }
+  }
+  assert.ok(links >= 10, `links checked: ${links}`);
+  assert.deepEqual(broken, []);
 });
 
 test("every module of provider/ is compiled into the tarball, each .js with its .d.ts", () => {
@@ -100,6 +124,12 @@ test("main, types, every export and the bin point at packed files; the bin is a 
   const missing = targets.map((t) => path.posix.normalize(t)).filter((t) => !packed.files.includes(t));
   assert.deepEqual(missing, []);
   for (const bin of bins) assert.match(packed.read(path.posix.normalize(bin)), /^#!\/usr\/bin\/env node\n/);
+});
+
+test("the packed manifest has no script npm would run on install (npm 11 asks every installer to approve one)", () => {
+  const scripts = (manifest().scripts ?? {}) as Record<string, string>;
+  const onInstall = ["preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare"].filter((name) => name in scripts);
+  assert.deepEqual(onInstall, []);
 });
 
 test("typesVersions gives node10 resolution the same types as each subpath export", () => {

@@ -202,6 +202,21 @@ function checkDefaults(source: SourceFile, defaults: Inputs, problems: Declarati
 function checkEntries(raw: RawEntry[], options: LoadOptions, problems: DeclarationProblem[]): Declaration[] {
   const declarations: Declaration[] = [];
   const seen = new Map<string, string>();
+  // A value every entry inherits (from defaults, or the webhookUrl option) is one problem, at the
+  // value, naming the entries it breaks: a typo in defaults is one line, however many entries.
+  const inherited = new Map<string, { problem: DeclarationProblem; reason: string; entries: string[] }>();
+  const shared = (problem: DeclarationProblem, entry: string) => {
+    const key = JSON.stringify([problem.file, problem.line, problem.column, problem.path, problem.reason]);
+    let found = inherited.get(key);
+    if (found === undefined) {
+      found = { problem, reason: problem.reason, entries: [] };
+      inherited.set(key, found);
+      problems.push(problem);
+    }
+    found.entries.push(entry);
+    const where = problem.path.startsWith("defaults.") ? "set in defaults" : "given for entries without their own";
+    found.problem.reason = `${found.reason} (${where}; ${found.entries.length === 1 ? "entry" : "entries"} ${found.entries.join(", ")})`;
+  };
   // The action each valid entry manages, as far as a file can tell: its pinned id, else its name.
   const owners = new Map<string, string>();
   for (const entry of raw) {
@@ -247,12 +262,12 @@ function checkEntries(raw: RawEntry[], options: LoadOptions, problems: Declarati
         const { value, key } = child(source.doc, entry.node, property);
         problems.push({ file: source.file, ...source.at(isInputName(property) ? (value ?? key) : key, entry.node), path, reason });
       } else if (property === "webhookUrl" && fromOption) {
-        problems.push({ file: options.webhookUrlOrigin ?? "webhookUrl option", path, reason });
+        shared({ file: options.webhookUrlOrigin ?? "webhookUrl option", path: property, reason }, name);
       } else if (property in entry.inputs) {
         // Reported by checkDefaults already when the key itself is wrong.
         if (!isInputName(property)) continue;
         const { value, key } = child(source.doc, entry.defaultsNode, property);
-        problems.push({ file: source.file, ...source.at(value ?? key, entry.defaultsNode), path, reason: `${reason} (the value is set in defaults)` });
+        shared({ file: source.file, ...source.at(value ?? key, entry.defaultsNode), path: `defaults.${property}`, reason }, name);
       } else {
         // Required and set nowhere (or a rule between inputs): reported at the entry.
         problems.push({ file: source.file, ...start, path, reason });

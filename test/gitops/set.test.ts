@@ -158,7 +158,7 @@ describe("CxoneDateActionSet", () => {
       }),
       (error: unknown) => {
         assert.ok(error instanceof DeclarationError);
-        assert.match(error.message, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:19: prod\\.targetTimezone: targetTimezone "America/New_Yrok"`));
+        assert.match(error.message, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:19: defaults\\.targetTimezone: targetTimezone "America/New_Yrok".*\\(set in defaults; entries prod, own-hook, no-hook\\)`));
         return true;
       },
     );
@@ -167,7 +167,7 @@ describe("CxoneDateActionSet", () => {
     const good = declarationFile(t);
     await assert.rejects(
       runProgram(() => Object.values(new CxoneDateActionSet("bad", { files: good }).actions)),
-      (error: unknown) => error instanceof DeclarationError && /^ {2}stack config webhookUrl: prod\.webhookUrl: webhookUrl carries credentials/m.test(error.message) && !error.message.includes("pw@"),
+      (error: unknown) => error instanceof DeclarationError && /^ {2}stack config webhookUrl: webhookUrl: webhookUrl carries credentials.*\(given for entries without their own; entry prod\)$/m.test(error.message) && !error.message.includes("pw@"),
     );
     pulumi.runtime.setAllConfig({});
   });

@@ -150,6 +150,21 @@ for (const sdk of sdks) {
       assert.equal(compiled.status, 0, `tsc failed:\n${compiled.output}`);
     });
 
+    test("every TypeScript sample in README.md and docs/ compiles against the installed package", () => {
+      const pages = ["README.md", ...readdirSync(path.join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f))];
+      const samples = pages.flatMap((page) =>
+        [...readFileSync(path.join(REPO_ROOT, page), "utf8").matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```$/gm)].map((m, i) => ({ name: `${page.replace(/\W/g, "_")}_${i + 1}.ts`, text: m[1] })),
+      );
+      assert.ok(samples.length >= 3, `samples found: ${samples.length}`);
+      for (const sample of samples) writeFileSync(path.join(project.dir, sample.name), sample.text);
+      // Each sample is its own module, compiled as a user's program is (the template tsconfig).
+      const config = { compilerOptions: { ...TSCONFIG.compilerOptions, noEmit: true, noUnusedLocals: false }, files: samples.map((s) => s.name) };
+      writeFileSync(path.join(project.dir, "tsconfig.samples.json"), JSON.stringify(config, null, 2));
+      const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+      const result = spawnSync(process.execPath, [tsc, "-p", path.join(project.dir, "tsconfig.samples.json")], { encoding: "utf8" });
+      assert.equal(result.status, 0, `a documented sample does not compile:\n${result.stdout}${result.stderr}`);
+    });
+
     // [moduleResolution, module]: Pulumi's template (node10, which ignores `exports`), and the two
     // that read `exports`.
     const resolutions: Array<[string, string]> = [

@@ -208,7 +208,7 @@ describe("directories: recursive, stable order, links never followed out", () =>
   });
 });
 
-describe("found by the fuzz run (scripts/fuzz-declarations.ts)", () => {
+describe("found by the fuzz run (benchmarks/fuzz-declarations.ts)", () => {
   test("thousands of implicit maps on one line overflow the YAML parser's stack: a problem, not a RangeError", () => {
     // The parser recurses when the next, less indented line closes every one of those maps.
     const text = `version: 1\nactions:\n  prod:\n    offsetMinutes: ${"1: ".repeat(20_000)}1\n  next: 1\n`;

@@ -112,7 +112,7 @@ export function measureCompute(compute: (spec: DateSpec) => { computedEpochMs: n
   };
 }
 
-// Alone (`node --import tsx scripts/bench-compute.ts`): this one figure, from the source tree,
+// Alone (`node --import tsx benchmarks/bench-compute.ts`): this one figure, from the source tree,
 // without building or starting anything else.
 if (require.main === module) {
   void Promise.all([import("../provider/dates/datetime"), import("../provider/dates/timezone")]).then(([{ computeDateManipulation }, { tzdbVersion }]) => {

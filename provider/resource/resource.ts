@@ -164,6 +164,10 @@ const serializedProvider: pulumi.dynamic.ResourceProvider = {
   delete: (i, p) => require('pulumi-cxone-date-action/provider').delete(i, p),
 };
 
+// Marks instances across copies of this package (a program may load two), as Pulumi's own
+// isInstance methods do with a type token.
+const BRAND = Symbol.for("pulumi-cxone-date-action:CxoneDateAction");
+
 /**
  * The date/time configuration of one existing CXone Data Action, declared in code.
  * Creating it adopts the action named `actionName`; nothing is created in CXone.
@@ -233,6 +237,28 @@ export class CxoneDateAction extends pulumi.dynamic.Resource {
   /** The `dateProcessing` keys and `enabled` live before the first apply: what `restore` puts back. */
   declare public readonly original: pulumi.Output<CxoneOwnedState>;
 
+  /**
+   * Whether `obj` is a CxoneDateAction, also one made by another copy of this package.
+   * @example if (CxoneDateAction.isInstance(resource)) resource.computedValue.apply(console.log);
+   */
+  public static isInstance(obj: unknown): obj is CxoneDateAction {
+    return typeof obj === "object" && obj !== null && (obj as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  /**
+   * Reads an existing Data Action by its id into this stack, without managing it: nothing is
+   * written, and destroying this stack leaves the action alone. `actionId` and `applied` (the
+   * `dateProcessing` keys and `enabled` CXone holds) are set; the inputs are not known.
+   * @example const shared = CxoneDateAction.get("shared", "da-000123"); export const live = shared.applied;
+   */
+  public static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): CxoneDateAction {
+    return new CxoneDateAction(name, {} as CxoneDateActionArgs, { ...opts, id });
+  }
+
+  /**
+   * Declares the configuration of the action `args.actionName` (or `args.actionId`). `pulumi up`
+   * writes it, `pulumi destroy` applies `deleteBehavior`.
+   */
   constructor(name: string, args: CxoneDateActionArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       serializedProvider,
@@ -255,5 +281,6 @@ export class CxoneDateAction extends pulumi.dynamic.Resource {
       "cxone",
       "CxoneDateAction",
     );
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }

@@ -182,3 +182,19 @@ describe("the diagnostic log", () => {
     assert.doesNotMatch(up.output, /Bearer|emulator-secret/);
   });
 });
+
+describe("CxoneDateAction.get", () => {
+  test("reads an action another stack manages: its id and what CXone holds; up writes nothing, destroy leaves it", async (t) => {
+    const { project, emulator } = await userProject(t, suite, [{ name: "shared", args: {}, opts: { get: SEED.targetId } }]);
+    const seeded = live(emulator, SEED.targetId);
+    const up = await project.run(["up", "--yes"]);
+    assert.match(up.output, /read pulumi-nodejs:dynamic\/cxone:CxoneDateAction shared/);
+    const outputs = (await project.outputs()) as Record<string, Props>;
+    assert.equal(outputs.shared.actionId, SEED.targetId);
+    assert.deepEqual(outputs.shared.applied, { dateProcessing: seeded.configuration.dateProcessing, enabled: seeded.enabled });
+    assert.equal(outputs.shared.computedValue, undefined, "inputs are not known: nothing is computed");
+    assert.deepEqual(emulator.requests.filter((r) => r.method !== "GET" && r.route !== "token"), [], "nothing written");
+    await project.run(["destroy", "--yes"]);
+    assert.deepEqual(live(emulator, SEED.targetId), seeded, "destroy leaves a read resource's action alone");
+  });
+});

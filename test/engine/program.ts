@@ -26,7 +26,7 @@ export interface SecretConfig {
 export interface Declared {
   name: string;
   args: Record<string, unknown | OutputRef | SecretConfig>;
-  opts?: { aliases?: string[]; deleteBeforeReplace?: boolean; retainOnDelete?: boolean };
+  opts?: { aliases?: string[]; deleteBeforeReplace?: boolean; retainOnDelete?: boolean; get?: string };
 }
 
 /** Every output the resource class declares, per the README. */
@@ -40,6 +40,8 @@ export const TYPED_OUTPUTS = [
   "computedValueUtc",
   "computedEpochMs",
   "audit",
+  "applied",
+  "original",
 ] as const;
 
 export const PROGRAM = `
@@ -62,6 +64,10 @@ function input(value) {
 }
 for (const { name, args, opts } of declared) {
   const inputs = Object.fromEntries(Object.entries(args).map(([key, value]) => [key, input(value)]));
+  if (opts?.get !== undefined) {
+    made[name] = CxoneDateAction.get(name, opts.get);
+    continue;
+  }
   const options = opts === undefined ? undefined : { ...opts, aliases: opts.aliases?.map((alias) => ({ name: alias })) };
   made[name] = new CxoneDateAction(name, inputs, options);
 }

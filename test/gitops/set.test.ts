@@ -190,3 +190,12 @@ describe("CxoneDateActionSet", () => {
     assert.deepEqual(again.map((s) => s.kind), ["same", "same", "same"]);
   });
 });
+
+describe("CxoneDateAction.isInstance", () => {
+  test("true for the set's resources, false for the set, plain objects and nothing", async (t) => {
+    const { CxoneDateAction } = compiledPackage();
+    const run = await runSet({ files: declarationFile(t) });
+    for (const resource of Object.values(run.set.actions)) assert.equal(CxoneDateAction.isInstance(resource), true);
+    for (const other of [run.set, {}, null, undefined, "prod", { computedValue: 1 }]) assert.equal(CxoneDateAction.isInstance(other), false);
+  });
+});

@@ -9,15 +9,25 @@ import type { DataAction } from "../shared/types";
 
 /** Facts about defaultSeed(), so tests name them instead of repeating literals. */
 export const SEED = {
+  /** The id of the action the examples manage. */
   targetId: "da-000123",
+  /** Its name. */
   targetName: "Production_Date_Processor",
+  /** Names one edit away from it (case, a suffix, another word), for "did you mean". */
   nearMissNames: ["production_date_processor", "Production_Date_Processor_v2", "Staging_Date_Processor"],
+  /** A name two actions share: a lookup by it is ambiguous. */
   duplicateName: "Duplicate_Name",
+  /** The ids of those two actions. */
   duplicateIds: ["da-000201", "da-000202"],
-  unversionedId: "da-000301", // an action without `version`
-  unconfiguredId: "da-000302", // an action without `configuration.dateProcessing`
-  generatedCount: 230, // Action_0001 ... Action_0230, ids da-100001 ... da-100230
-  lastPageName: "Action", // its filter matches every generated action too, and its id sorts after them all
+  /** An action without `version`. */
+  unversionedId: "da-000301",
+  /** An action without `configuration.dateProcessing`. */
+  unconfiguredId: "da-000302",
+  /** Generated actions Action_0001 ... Action_0230 (ids da-100001 ... da-100230), so lists span pages. */
+  generatedCount: 230,
+  /** A name whose filter matches every generated action too, and whose id sorts after them all. */
+  lastPageName: "Action",
+  /** Its id. */
   lastPageId: "da-999999",
 } as const;
 

@@ -129,11 +129,11 @@ async function runWithHost(emulator: Emulator, auditJson: boolean): Promise<void
     const liveBefore = new Map([...emulator.store.values()].map((a: DataAction) => [a.name, a]));
     console.log("Preview (pulumi preview):");
     const preview = await stack.preview(PROGRAM);
+    // Only what a real preview knows: the plan and the values computed from the inputs. What CXone
+    // holds is read by the apply, so it is shown there.
     for (const step of preview.steps) {
       const inputs = step.inputs ?? {};
-      const live = liveBefore.get(String(inputs.actionName))?.configuration.dateProcessing?.computedValue ?? "(no dateProcessing yet)";
       console.log(`  ${step.op === "create" ? "+" : "~"} ${step.name}  ${step.op}  ${inputs.actionName}`);
-      console.log(`      live in CXone now:  ${live}`);
       console.log(`      to be written:      ${written(inputs)}${inputs.valueFormat === "utc" ? "  (valueFormat utc: the UTC form)" : ""}`);
     }
 
@@ -145,6 +145,7 @@ async function runWithHost(emulator: Emulator, auditJson: boolean): Promise<void
       const audit = state.outputs.audit as AuditRecord;
       const before = liveBefore.get(String(state.outputs.actionName))?.configuration.dateProcessing?.computedValue;
       console.log(`  ${step.op} ${state.name} (${state.id}): ${summary(audit, before === written(state.outputs))}`);
+      console.log(`      was in CXone:       ${before ?? "(no dateProcessing)"}`);
       if (auditJson) console.log(JSON.stringify(audit, null, 2).replace(/^/gm, "    "));
     }
     if (!auditJson) console.log("  (npm run demo -- --audit-json prints each audit record whole)");

@@ -6,7 +6,6 @@
 import { ConflictError, HttpError, IdentityError, NotFoundError, PermissionError, ResponseTooLargeError, ValidationError } from "../shared/errors";
 import type { DataAction } from "../shared/types";
 import { formatBytes, header, type Answer, type Method } from "./http";
-import { DATA_ACTIONS_PATH } from "./lookup";
 import { parseJson } from "./shapes";
 
 type Redact = (text: string) => string;
@@ -35,8 +34,9 @@ export function checkedAnswer(method: Method, path: string, answer: Answer, subj
       );
     }
     case 404: {
-      if (path.startsWith(`${DATA_ACTIONS_PATH}?`)) {
-        throw new NotFoundError(`${method} ${path} answered 404${said}: the Data Action API is not at this address. Check cxone:baseUrl / cxone:region.`, details);
+      // Only a list request has a query: a 404 there is the collection missing, not one action.
+      if (path.includes("?pageSize=")) {
+        throw new NotFoundError(`${method} ${path} answered 404${said}: the Data Action API is not at this address. Check cxone:baseUrl / cxone:region and cxone:apiPath.`, details);
       }
       if (!isApiError(answer)) {
         throw new NotFoundError(

@@ -114,6 +114,7 @@ export class CxoneClient {
     this.tokenPath = new URL(config.tokenUrl).pathname;
     this.listSource = {
       fetchPage: (page, pageSize, name, tally) => this.listPage(page, pageSize, name, tally),
+      actionsPath: this.settings.actionsPath,
       pageSize: this.settings.pageSize,
       maxPages: this.settings.maxPages,
       log: this.log,
@@ -129,14 +130,14 @@ export class CxoneClient {
   }
 
   async get(id: string, tally: Tally): Promise<DataAction> {
-    const path = actionPath(id);
+    const path = actionPath(this.settings.actionsPath, id);
     const answer = await this.call("GET", path, undefined, tally, `Data Action ${id}`);
     return sameAction(id, this.parseAction(answer, "GET", path), "GET", path);
   }
 
   /** One PUT of the whole action; a 409 is a ConflictError (modify handles it by re-reading). */
   async put(action: DataAction, tally: Tally): Promise<DataAction> {
-    const path = actionPath(action.id);
+    const path = actionPath(this.settings.actionsPath, action.id);
     const answer = await this.call("PUT", path, action, tally, `Data Action ${action.id}`);
     return sameAction(action.id, this.parseAction(answer, "PUT", path), "PUT", path);
   }
@@ -174,7 +175,7 @@ export class CxoneClient {
             throw new UnconfirmedWriteError(
               `${error.message} Reading the action back failed too (${(readError as Error).message}), so the write ` +
                 "may or may not have reached CXone.",
-              { method: "PUT", path: actionPath(id), cause: error },
+              { method: "PUT", path: actionPath(this.settings.actionsPath, id), cause: error },
             );
           }
           if (mutate(after) === null) return { action: after, putSkipped: false, conflicts };
@@ -183,16 +184,16 @@ export class CxoneClient {
         if (!(error instanceof ConflictError)) throw error;
         if (conflicts >= this.settings.conflictRetries) {
           throw new ConflictError(
-            `PUT ${actionPath(id)} still answered 409 after ${conflicts + 1} read-merge-write rounds: another writer keeps ` +
+            `PUT ${actionPath(this.settings.actionsPath, id)} still answered 409 after ${conflicts + 1} read-merge-write rounds: another writer keeps ` +
               "changing this Data Action. Stop the other writer or wait for it, then run `pulumi up` again.",
-            { method: "PUT", path: actionPath(id), status: 409, cause: error },
+            { method: "PUT", path: actionPath(this.settings.actionsPath, id), status: 409, cause: error },
           );
         }
         // A concurrent writer won. Back off before reading again (full jitter under a ceiling that
         // doubles, as for transient answers): back-to-back rounds would all land while the other
         // writer is still busy. The rounds are bounded by conflictRetries, the waits by backoffCapMs.
         const delayMs = this.random() * Math.min(this.settings.backoffCapMs, this.settings.backoffBaseMs * 2 ** conflicts);
-        this.log(`CXone PUT ${actionPath(id)}: 409, version is stale; reading it again in ${Math.round(delayMs)} ms (round ${conflicts + 2})`);
+        this.log(`CXone PUT ${actionPath(this.settings.actionsPath, id)}: 409, version is stale; reading it again in ${Math.round(delayMs)} ms (round ${conflicts + 2})`);
         await this.sleep(delayMs);
         // Then read its version and merge our part into it again. The new round is a retry of the
         // write, so the audit record counts it.
@@ -205,7 +206,7 @@ export class CxoneClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const key = sharedKey(this.#config);
+    const key = sharedKey(this.#config, this.settings);
     if (shared.get(key) === this) shared.delete(key);
     await returnAgent(this.baseUrl);
   }
@@ -214,7 +215,7 @@ export class CxoneClient {
   // Listing: one checked page for lookup.ts
 
   private async listPage(page: number, pageSize: number, name: string | null, tally: Tally): Promise<ListPage> {
-    const path = listPath(page, pageSize, name);
+    const path = listPath(this.settings.actionsPath, page, pageSize, name);
     const answer = await this.call("GET", path, undefined, tally, "the Data Action list");
     const body = parseJson(answer.text);
     if (!isListPage(body)) throw unexpectedBody("GET", path, answer.status, "a list page ({entities, total, page, pageSize})");
@@ -421,18 +422,16 @@ export class CxoneClient {
   private readonly redact = (text: string): string => redact(text, [...this.#credentials, ...this.#recentTokens]);
 }
 
-// ---------------------------------------------------------------------------------------------
-// One client per (baseUrl, clientId) per process
-
+// One client per tenant, API client, path and scope per process ------------------------------
 const shared = new Map<string, CxoneClient>();
 
-function sharedKey(config: ClientConfig): string {
-  return JSON.stringify([config.baseUrl.replace(/\/+$/, ""), config.clientId]);
+function sharedKey(config: ClientConfig, settings?: Partial<Settings>): string {
+  return JSON.stringify([config.baseUrl.replace(/\/+$/, ""), config.clientId, settings?.actionsPath ?? DEFAULTS.actionsPath, settings?.tokenScope ?? DEFAULTS.tokenScope]);
 }
 
 /** The process-wide client of this tenant and API client; `deps` only apply when it is created. */
 export function sharedClient(config: ClientConfig, deps?: ClientDeps): CxoneClient {
-  const key = sharedKey(config);
+  const key = sharedKey(config, deps?.settings);
   let client = shared.get(key);
   if (client === undefined) {
     client = new CxoneClient(config, deps);

@@ -9,21 +9,22 @@ import { AmbiguousNameError, CxoneError, HttpError, IdentityError, NoSuchNameErr
 import { codePoints, skeleton } from "../shared/lookalike";
 import type { DataAction, ListPage, Tally } from "../shared/types";
 
-export const DATA_ACTIONS_PATH = "/api/v2/dataactions";
 const SUGGESTIONS = 5;
 
 export interface ListSource {
   /** One page of the list, parsed and checked; `name` null lists every action. */
   fetchPage(page: number, pageSize: number, name: string | null, tally: Tally): Promise<ListPage>;
+  /** The collection's path (cxone:apiPath), for messages. */
+  actionsPath: string;
   pageSize: number;
   maxPages: number;
   log: (line: string) => void;
 }
 
-/** The list path of one page, as the client requests it. */
-export function listPath(page: number, pageSize: number, name: string | null): string {
+/** The list path of one page under the collection `actionsPath`, as the client requests it. */
+export function listPath(actionsPath: string, page: number, pageSize: number, name: string | null): string {
   const filter = name === null ? "" : `&filter=${encodeURIComponent(`name=${name}`)}`;
-  return `${DATA_ACTIONS_PATH}?pageSize=${pageSize}&page=${page}${filter}`;
+  return `${actionsPath}?pageSize=${pageSize}&page=${page}${filter}`;
 }
 
 /**
@@ -50,7 +51,7 @@ export async function findByName(source: ListSource, name: string, tally: Tally)
       (suggestions.length > 0 ? `; closest names: ${suggestions.map((n) => `"${n}"`).join(", ")}` : "") +
       lookalikes.map((n) => `. "${n}" looks the same but is ${codePoints(n)}, where actionName is ${codePoints(name)}`).join("") +
       ". Fix actionName, or set actionId to pin the action by id.",
-    { method: "GET", path: DATA_ACTIONS_PATH },
+    { method: "GET", path: source.actionsPath },
   );
 }
 
@@ -73,7 +74,7 @@ async function listAll(source: ListSource, name: string | null, tally: Tally): P
   throw new HttpError(
     `Listing Data Actions stopped after ${source.maxPages} pages of ${source.pageSize} without reaching the end. ` +
       "Narrow the lookup: set actionId to pin the action by id.",
-    { method: "GET", path: DATA_ACTIONS_PATH },
+    { method: "GET", path: source.actionsPath },
   );
 }
 
@@ -114,11 +115,11 @@ export function closestNames(wanted: string, names: string[]): string[] {
   return scored.slice(0, SUGGESTIONS).map((s) => s.name);
 }
 
-/** The path of one action: its id as one path segment (cxone-api.md). */
-export function actionPath(id: string): string {
+/** The path of one action under the collection `actionsPath`: its id as one path segment (cxone-api.md). */
+export function actionPath(actionsPath: string, id: string): string {
   // check refuses such ids; state written before it did must not reach another path either.
   if (id === "" || id === "." || id === "..") {
     throw new IdentityError(`"${id}" is not a Data Action id: it would address another path than one action. Set actionId to the action's id.`, {});
   }
-  return `${DATA_ACTIONS_PATH}/${encodeURIComponent(id)}`;
+  return `${actionsPath}/${encodeURIComponent(id)}`;
 }

@@ -51,6 +51,7 @@ class EmulatorServer implements Emulator {
   private readonly api: ApiRoutes;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
+  private readonly actionsPath: string;
   private readonly randomSeed: number;
   private faults: FaultPlan;
   private throttle?: { spec: ThrottleSpec; bucket: TokenBucket };
@@ -63,13 +64,14 @@ class EmulatorServer implements Emulator {
     private readonly verify: Verify | undefined,
   ) {
     this.now = options.now ?? Date.now;
+    this.actionsPath = options.actionsPath ?? DEFAULTS.actionsPath;
     this.webhookStatus = options.webhookStatus;
     this.randomSeed = options.randomSeed ?? 1;
     const clients: Record<string, EmulatorClient> = options.clients ?? {
       [EMULATOR_CLIENT_ID]: { secret: EMULATOR_CLIENT_SECRET, scopes: [SCOPE_READ, SCOPE_WRITE] },
     };
     this.store = new Map(seed.map((a) => [a.id, a]));
-    this.api = new ApiRoutes(this.store, clients, options.tokenTtlSeconds ?? DEFAULTS.emulatorTokenTtlS, this.now);
+    this.api = new ApiRoutes(this.store, clients, options.tokenTtlSeconds ?? DEFAULTS.emulatorTokenTtlS, this.now, this.actionsPath);
     this.faults = new FaultPlan(options.faults ?? [], this.randomSeed);
     this.setThrottle(options.throttle);
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -122,7 +124,7 @@ class EmulatorServer implements Emulator {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", `http://${HOST}`);
     const method = req.method ?? "GET";
-    const route = classify(method, url.pathname);
+    const route = classify(method, url.pathname, this.actionsPath);
     const record: RecordedRequest = {
       seq: ++this.seq,
       method,
@@ -144,7 +146,7 @@ class EmulatorServer implements Emulator {
       record.endedAt = this.now();
       return;
     }
-    if (route === "other") return this.send(res, record, otherRoute(method, url.pathname));
+    if (route === "other") return this.send(res, record, otherRoute(method, url.pathname, this.actionsPath));
     const throttled = this.throttled(route, record);
     if (throttled) return this.send(res, record, throttled);
     const fault = this.faults.next(route);

@@ -16,7 +16,7 @@ import type { DataAction } from "../shared/types";
 export const SCOPE_READ = "dataactions:read";
 /** The OAuth scope that lets a token write Data Actions. */
 export const SCOPE_WRITE = "dataactions:write";
-export const ACTIONS_PATH = "/api/v2/dataactions";
+export const ACTIONS_PATH = DEFAULTS.actionsPath;
 export const WEBHOOK_PATH = "/webhooks/receiver";
 const REDACTED = "[redacted]";
 
@@ -37,19 +37,20 @@ const oauthError = (status: number, error: string, description: string): Reply =
   headers: { "cache-control": "no-store" },
 });
 
-export function classify(method: string, path: string): ConcreteRoute | "other" {
+/** The route of a request; `actionsPath` is where the emulator serves the Data Action collection. */
+export function classify(method: string, path: string, actionsPath: string = ACTIONS_PATH): ConcreteRoute | "other" {
   if (path === DEFAULTS.tokenPath) return method === "POST" ? "token" : "other";
-  if (path === ACTIONS_PATH) return method === "GET" ? "list" : "other";
+  if (path === actionsPath) return method === "GET" ? "list" : "other";
   if (path === WEBHOOK_PATH) return method === "POST" ? "webhook" : "other";
-  if (path.startsWith(`${ACTIONS_PATH}/`) && !path.slice(ACTIONS_PATH.length + 1).includes("/")) {
+  if (path.startsWith(`${actionsPath}/`) && !path.slice(actionsPath.length + 1).includes("/")) {
     return method === "GET" ? "get" : method === "PUT" ? "put" : "other";
   }
   return "other";
 }
 
 /** A 405 for a path some method serves, else a 404. */
-export function otherRoute(method: string, path: string): Reply {
-  const known = ["GET", "PUT", "POST"].some((m) => classify(m, path) !== "other");
+export function otherRoute(method: string, path: string, actionsPath: string = ACTIONS_PATH): Reply {
+  const known = ["GET", "PUT", "POST"].some((m) => classify(m, path, actionsPath) !== "other");
   return known ? message(405, `${method} is not allowed on ${path}`) : message(404, `no route for ${method} ${path}`);
 }
 
@@ -105,6 +106,7 @@ export class ApiRoutes {
     private readonly clients: Record<string, EmulatorClient>,
     private readonly ttlS: number,
     private readonly now: () => number,
+    private readonly actionsPath: string = ACTIONS_PATH,
   ) {}
 
   revokeTokens(): void {
@@ -134,7 +136,7 @@ export class ApiRoutes {
     }
     let id: string;
     try {
-      id = decodeURIComponent(url.pathname.slice(ACTIONS_PATH.length + 1));
+      id = decodeURIComponent(url.pathname.slice(this.actionsPath.length + 1));
     } catch {
       return message(400, `the action id in ${url.pathname} is not valid percent-encoding`);
     }

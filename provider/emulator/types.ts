@@ -20,6 +20,8 @@ export interface EmulatorOptions {
   clients?: Record<string, EmulatorClient>;
   /** Default DEFAULTS.emulatorTokenTtlS, sent as expires_in. */
   tokenTtlSeconds?: number;
+  /** Where the Data Action collection is served (a tenant whose API lives elsewhere); default the contract's /api/v2/dataactions. */
+  actionsPath?: string;
   /** Faults injected into matching requests, in order; default none. */
   faults?: FaultSpec[];
   /** Seeds probability faults; default 1. */

@@ -233,7 +233,9 @@ function checkEntries(raw: RawEntry[], options: LoadOptions, problems: Declarati
     if (fromOption) inputs.webhookUrl = options.webhookUrl;
     const result = validateInputs(inputs);
     if (result.ok === true) {
-      const target = result.value.actionId !== null ? `actionId ${JSON.stringify(result.value.actionId)}` : `actionName ${JSON.stringify(result.value.actionName)}`;
+      const named = result.value.actionId !== null ? `actionId ${JSON.stringify(result.value.actionId)}` : `actionName ${JSON.stringify(result.value.actionName)}`;
+      // The same id or name in two tenants is two actions.
+      const target = result.value.tenant === null ? named : `${named} in tenant ${JSON.stringify(result.value.tenant)}`;
       const owner = owners.get(target);
       if (owner !== undefined) {
         problems.push({

@@ -10,13 +10,16 @@ import { OwnershipConflictError } from "../shared/errors";
 
 const lastApply = new Map<string, string>();
 
-export function claim(actionId: string, requestId: string): void {
-  lastApply.set(actionId, requestId);
+// An action is an id in a tenant: the same id in two tenants is two actions.
+const target = (tenant: string | null, actionId: string) => JSON.stringify([tenant, actionId]);
+
+export function claim(tenant: string | null, actionId: string, requestId: string): void {
+  lastApply.set(target(tenant, actionId), requestId);
 }
 
 /** Whether an apply other than `ownRequestId` wrote the action in this deployment. */
-export function claimedByAnother(actionId: string, ownRequestId: unknown): boolean {
-  const last = lastApply.get(actionId);
+export function claimedByAnother(tenant: string | null, actionId: string, ownRequestId: unknown): boolean {
+  const last = lastApply.get(target(tenant, actionId));
   return last !== undefined && last !== ownRequestId;
 }
 
@@ -26,21 +29,22 @@ export function claimedByAnother(actionId: string, ownRequestId: unknown): boole
  * is new or unchanged, so a second owner is seen before either writes. A resource that is only
  * being deleted (the old name of a rename) is never checked, so it is no owner here.
  */
-const declared = new Map<string, { actionId?: string; actionName?: string }>();
+const declared = new Map<string, { tenant: string | null; actionId?: string; actionName?: string }>();
 
-export function declare(owner: unknown, actionId: unknown, actionName: unknown): void {
+export function declare(owner: unknown, tenant: string | null, actionId: unknown, actionName: unknown): void {
   if (typeof owner !== "string") return;
   declared.set(owner, {
+    tenant,
     actionId: typeof actionId === "string" ? actionId : undefined,
     actionName: typeof actionName === "string" ? actionName : undefined,
   });
 }
 
-/** Fails when another resource of this deployment declares the action `id` (named `name`). */
-export function claimable(id: string, owner: string | undefined, name: string | undefined): void {
+/** Fails when another resource of this deployment declares the action `id` (named `name`) in the same tenant. */
+export function claimable(tenant: string | null, id: string, owner: string | undefined, name: string | undefined): void {
   if (owner === undefined) return;
   for (const [other, target] of declared) {
-    if (other === owner) continue;
+    if (other === owner || target.tenant !== tenant) continue;
     if (target.actionId === id || (target.actionId === undefined && name !== undefined && target.actionName === name)) {
       throw new OwnershipConflictError(
         `${owner} and ${other} both manage the Data Action ${id}${name === undefined ? "" : ` ("${name}")`}; an action has one owner, ` +

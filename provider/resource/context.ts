@@ -15,12 +15,19 @@ export async function configure(req: { config: ConfigSource }): Promise<void> {
   setLogLevel(resolveLogLevel(req.config));
 }
 
-export function settings() {
-  return resolveSettings(configSource);
+/** The tenant recorded in a resource's state (its `tenant` input as given), null for the stack's own. */
+export function tenantOf(props: Record<string, unknown>): string | null {
+  return typeof props.tenant === "string" && props.tenant !== "" ? props.tenant : null;
 }
 
-export function client(): CxoneClient {
-  const resolved = settings();
-  const credentials = requireCredentials(resolved);
-  return sharedClient({ baseUrl: resolved.baseUrl, tokenUrl: resolved.tokenUrl, ...credentials });
+/** The settings of the stack's tenant, or of the named one in `cxone:tenants`. */
+export function settings(tenant: string | null = null) {
+  return resolveSettings(configSource, process.env, tenant);
+}
+
+/** The shared client of a tenant (the resource's `tenant` input; null: the stack's own). */
+export function client(tenant: string | null = null): CxoneClient {
+  const resolved = settings(tenant);
+  const credentials = requireCredentials(resolved, tenant);
+  return sharedClient({ baseUrl: resolved.baseUrl, tokenUrl: resolved.tokenUrl, ...credentials }, { settings: { actionsPath: resolved.actionsPath, tokenScope: resolved.tokenScope } });
 }

@@ -7,7 +7,7 @@
 import { InputError, isApiNotFound } from "../shared/errors";
 import type { DataAction, Tally } from "../shared/types";
 import { claimedByAnother } from "./claims";
-import { client } from "./context";
+import { client, tenantOf } from "./context";
 import { holdsApplied, holdsRestored, nothingToRestore, restored, restorePlan, storedOwned, type OwnedState, type RestorePlan } from "./owned";
 import { differences, recordOf, tokenOf, withRecord } from "./ownership";
 
@@ -68,7 +68,7 @@ export async function deleteAction(id: string, props: Props): Promise<void> {
   const behavior = storedBehavior(props, actionId);
   if (behavior === "retain") return;
   const audit = props.audit as { requestId?: unknown } | null | undefined;
-  if (claimedByAnother(actionId, audit?.requestId)) {
+  if (claimedByAnother(tenantOf(props), actionId, audit?.requestId)) {
     // The old half of a replace or of a rename without alias: the new resource applied its
     // configuration to this same action earlier in this deployment, and now owns it.
     note(`${actionId}: deleteBehavior "${behavior}" skipped: another resource of this stack applied to this action in this update and now manages it.`);
@@ -102,7 +102,7 @@ export async function deleteAction(id: string, props: Props): Promise<void> {
     return verdict === "write" ? restored(withRecord(live, null), plan) : null;
   };
   try {
-    await client().modify(actionId, mutate, tally);
+    await client(tenantOf(props)).modify(actionId, mutate, tally);
   } catch (error) {
     // Already gone, in the API's own words: there is nothing left to restore or disable. A
     // gateway's 404 page is not that: the delete fails and the resource stays.

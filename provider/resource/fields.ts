@@ -18,7 +18,7 @@ import {
 } from "./inputs";
 import { closestName, got, orList, quote, unquoteHint } from "./messages";
 import { DEFAULTS } from "../shared/defaults";
-import { isLoopback } from "../cxone/config";
+import { isLoopback, TENANT_NAME } from "../cxone/config";
 
 const EXAMPLE_URL = "https://scheduler.example.com/hooks/cxone";
 
@@ -291,6 +291,18 @@ export const fields = {
   ),
   webhookRequired: optional(flag("webhookRequired", "whether a failed delivery fails the apply").default(INPUT_DEFAULTS.webhookRequired)),
   deleteBehavior: optional(choice("deleteBehavior", DELETE_BEHAVIORS).default(INPUT_DEFAULTS.deleteBehavior)),
+  tenant: optional(
+    optionalString("tenant", 'the name of an entry of the stack config cxone:tenants, e.g. "eu"; leave it out for the stack\'s own cxone:* settings')
+      .superRefine(
+        holds((name) =>
+          TENANT_NAME.test(name)
+            ? undefined
+            : `tenant ${quote(name)} is not a tenant name: write the key of its entry in the stack config cxone:tenants (letters, digits, ".", "_", "-"; up to 64), e.g. "eu"`,
+        ),
+      )
+      .nullable()
+      .default(INPUT_DEFAULTS.tenant),
+  ),
   triggers: optional(
     z
       .record(

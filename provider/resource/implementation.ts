@@ -18,7 +18,7 @@ import { claim, claimable, declare } from "./claims";
 import { differences, holdsRecord, ownerOf, recordOf, tokenOf, withRecord, type OwnershipRecord } from "./ownership";
 import { randomUUID } from "node:crypto";
 import { codePoints, lookalikeProblem } from "../shared/lookalike";
-import { client, settings } from "./context";
+import { client, settings, tenantOf } from "./context";
 import { deleteAction } from "./delete";
 import { asAction, ownedOf, storedOwned, type OwnedState } from "./owned";
 
@@ -51,7 +51,7 @@ function desiredFrom(news: Props) {
 /** The dynamic provider's `check`: validates every input, never throws, never calls CXone. */
 export async function check(_olds: Props, news: Props) {
   const checked = checkInputs(news);
-  if (checked.failures.length === 0) declare(news.__owner, given(news.actionId), news.actionName);
+  if (checked.failures.length === 0) declare(news.__owner, tenantOf(news), given(news.actionId), news.actionName);
   // Not a failure (a tenant may really name an action so), but what a reader cannot see is shown:
   // the provider's stderr is the one channel a dynamic provider has into the preview's output.
   const name = news.actionName;
@@ -83,6 +83,8 @@ function replacedBy(id: string, olds: Props, news: Props): string[] {
   const replaces: string[] = [];
   if (news.actionName !== olds.actionName) replaces.push("actionName");
   if (pinned !== undefined && pinned !== storedId) replaces.push("actionId");
+  // Another tenant holds other actions: the same id there is another action.
+  if (tenantOf(news) !== tenantOf(olds)) replaces.push("tenant");
   return replaces;
 }
 
@@ -127,6 +129,7 @@ interface Seen {
   requestId: string; // the audit's requestId, fixed when the apply starts
   token: string; // this resource's ownership token (ownership.ts): from state, or minted by its create
   owner?: string; // the label of who manages the action (the resource's __owner), when the program set it
+  tenant: string | null; // the tenant holding the action (null: the stack's own)
   original?: OwnedState;
   lastApplied?: OwnedState; // what this resource wrote last (an update's state), to see what changed since
   overwrote?: string[];
@@ -134,13 +137,13 @@ interface Seen {
 
 /** Read-modify-write of one action; `current` is the entity the list already returned. */
 async function applyTo(api: CxoneClient, id: string, owned: OwnedState & { dateProcessing: DateProcessing }, tally: Tally, seen: Seen, current?: DataAction): Promise<Applied> {
-  claimable(id, seen.owner, current?.name);
+  claimable(seen.tenant, id, seen.owner, current?.name);
   // Claimed before the write: from here on no delete in this deployment may undo it.
-  claim(id, seen.requestId);
+  claim(seen.tenant, id, seen.requestId);
   const result = await api.modify(
     id,
     (live) => {
-      claimable(id, seen.owner, live.name);
+      claimable(seen.tenant, id, seen.owner, live.name);
       const record = recordOf(live);
       // What was live before this apply, captured from the first read only: a 409 round reads
       // our competitor's write, which is not what `restore` should put back. The action's own
@@ -287,12 +290,12 @@ async function finish(operation: "create" | "update", news: Props, desired: Desi
 async function createHook(news: Props) {
   const startedAt = systemClock.now();
   const desired = desiredFrom(news);
-  const api = client();
+  const api = client(desired.value.tenant);
   const tally: Tally = { httpRequests: 0, retries: 0 };
   // Adopting by name is this resource's import: nothing is ever created in CXone.
   const listed = desired.value.actionId === null ? await api.findByName(desired.value.actionName, tally) : undefined;
   const id = desired.value.actionId ?? (listed as DataAction).id;
-  const seen: Seen = { requestId: requestId(), token: randomUUID(), owner: ownerOf(news) };
+  const seen: Seen = { requestId: requestId(), token: randomUUID(), owner: ownerOf(news), tenant: desired.value.tenant };
   const applied = await applier(api, "create", news, desired, tally, seen, startedAt)(id, listed);
   const outs = await finish("create", news, desired, applied, seen, tally, startedAt);
   return { id: applied.action.id, outs };
@@ -301,7 +304,7 @@ async function createHook(news: Props) {
 async function updateHook(id: string, olds: Props, news: Props) {
   const startedAt = systemClock.now();
   const desired = desiredFrom(news);
-  const api = client();
+  const api = client(desired.value.tenant);
   const tally: Tally = { httpRequests: 0, retries: 0 };
   // The action id of record is the output: an action re-resolved after a 404 keeps the resource's id.
   const storedId = typeof olds.actionId === "string" ? olds.actionId : id;
@@ -311,6 +314,7 @@ async function updateHook(id: string, olds: Props, news: Props) {
     // State written before tokens existed has none: its next apply mints one.
     token: tokenOf(olds) ?? randomUUID(),
     owner: ownerOf(news),
+    tenant: desired.value.tenant,
     original: storedOwned(olds.original),
     lastApplied: storedOwned(olds.applied),
   };
@@ -359,7 +363,7 @@ async function confirmGone(api: CxoneClient, storedId: string, name: unknown, ta
 async function readHook(id: string, props: Props) {
   const storedId = typeof props.actionId === "string" ? props.actionId : id;
   const tally: Tally = { httpRequests: 0, retries: 0 };
-  const api = client();
+  const api = client(tenantOf(props));
   let live: DataAction;
   try {
     live = await api.get(storedId, tally);

@@ -41,6 +41,7 @@ export interface DesiredInputs {
   webhookRequired: boolean;
   deleteBehavior: DeleteBehavior;
   triggers: Record<string, string>;
+  tenant: string | null;
 }
 
 export const INPUT_NAMES = [
@@ -63,6 +64,7 @@ export const INPUT_NAMES = [
   "webhookRequired",
   "deleteBehavior",
   "triggers",
+  "tenant",
 ] as const satisfies readonly (keyof DesiredInputs)[];
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -86,6 +88,7 @@ export const INPUT_DEFAULTS = {
   webhookUrl: null,
   webhookRequired: false,
   deleteBehavior: "retain",
+  tenant: null, // the stack's own cxone:* settings
 } as const satisfies Partial<DesiredInputs>;
 
 export const OPERATIONS = ["ADD_OFFSET", "SUBTRACT_OFFSET", "CONVERT"] as const satisfies readonly Operation[];

@@ -137,6 +137,15 @@ export interface CxoneDateActionArgs {
    * @example { configVersion: "7" }
    */
   triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * The CXone tenant that holds the action: the name of an entry of the stack config
+   * `cxone:tenants` (its baseUrl or region, tokenUrl, clientId, clientSecret, apiPath, scopes).
+   * Only the name is stored in state; the credentials stay in stack config, encrypted. Changing
+   * it replaces the resource (another tenant holds other actions).
+   * @defaultValue none: the stack's own `cxone:*` settings (or `CXONE_*` environment variables)
+   * @example "eu"
+   */
+  tenant?: pulumi.Input<string>;
 }
 
 /** The audit record kept in stack state after every create and update (type only: no runtime import). */
@@ -214,6 +223,8 @@ export class CxoneDateAction extends pulumi.dynamic.Resource {
   declare public readonly deleteBehavior: pulumi.Output<CxoneDeleteBehavior | undefined>;
   /** The triggers, as given. */
   declare public readonly triggers: pulumi.Output<Record<string, string> | undefined>;
+  /** The tenant's name, as given (undefined: the stack's own settings). */
+  declare public readonly tenant: pulumi.Output<string | undefined>;
   /**
    * The result in `targetTimezone` with its numeric offset and exactly `precision` fractional
    * digits.

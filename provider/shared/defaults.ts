@@ -5,7 +5,8 @@
 export const DEFAULTS = {
   region: "us", // CXone region suffix of https://api-{region}.niceincontact.com
   tokenPath: "/api/v2/oauth2/token", // path appended to the base URL when no token URL is configured
-  tokenScope: "dataactions:write dataactions:read", // OAuth scopes requested
+  tokenScope: "dataactions:write dataactions:read", // OAuth scopes requested (cxone:scopes)
+  actionsPath: "/api/v2/dataactions", // path of the Data Action collection under the base URL (cxone:apiPath)
   tokenExpiresInS: 3600, // seconds, when the token response has no expires_in
   tokenRefreshMarginMs: 60_000, // ms before expiry at which a cached token is renewed
   pageSize: 100, // entities per list page; the server clamps at 100

@@ -319,3 +319,16 @@ describe("sharedClient", () => {
     await closeAllClients();
   });
 });
+
+describe("a tenant whose API lives at another path (cxone:apiPath)", () => {
+  test("list, read and write go to that path, and the scopes asked for are the configured ones", async (t) => {
+    const { emu, client } = await clientWithEmulator(t, { settings: { actionsPath: "/tenant/v9/da", tokenScope: "dataactions:read dataactions:write" }, emulator: { actionsPath: "/tenant/v9/da" } });
+    const found = await client.findByName(SEED.targetName, tally());
+    assert.equal(found.id, SEED.targetId);
+    assert.equal((await client.get(SEED.targetId, tally())).id, SEED.targetId);
+    const paths = emu.requests.filter((r) => r.route !== "token").map((r) => r.path);
+    assert.ok(paths.length >= 2 && paths.every((p) => p.startsWith("/tenant/v9/da")), paths.join(", "));
+    const token = emu.requests.find((r) => r.route === "token");
+    assert.equal((token?.body as Record<string, string>).scope, "dataactions:read dataactions:write");
+  });
+});

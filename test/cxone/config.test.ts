@@ -101,9 +101,9 @@ test("credentials travel over TLS only: http: is refused unless the host is loop
 test("a baseUrl or tokenUrl with a query, fragment or userinfo is refused, naming the part and never printing it", () => {
   // [key, value, the part named]
   const cases: Array<[string, string, RegExp]> = [
-    ["cxone:baseUrl", "https://api.test/?token=tok-SECRET-1", /has a query \(the part from "\?"\).*like https:\/\/api\.test$/],
+    ["cxone:baseUrl", "https://api.test/?token=tok-SECRET-1", /has a query \(the part starting at "\?"\).*like https:\/\/api\.test$/],
     ["cxone:baseUrl", "https://api.test/base?", /has a query.*like https:\/\/api\.test\/base$/],
-    ["cxone:baseUrl", "https://api.test/base#tok-SECRET-1", /has a fragment \(the part from "#"\)/],
+    ["cxone:baseUrl", "https://api.test/base#tok-SECRET-1", /has a fragment \(the part starting at "#"\)/],
     ["cxone:tokenUrl", "https://auth.test/token?x=tok-SECRET-1", /cxone:tokenUrl has a query/],
     ["cxone:tokenUrl", "https://auth.test/token#", /cxone:tokenUrl has a fragment/],
     ["cxone:baseUrl", "https://user:tok-SECRET-1@api.test", /cxone:baseUrl must not carry credentials \(the userinfo part before @\)/],
@@ -117,4 +117,41 @@ test("a baseUrl or tokenUrl with a query, fragment or userinfo is refused, namin
   }
   // The same through the environment.
   assert.throws(() => resolveSettings(config({}), { CXONE_BASE_URL: "https://api.test/?q=1" }), /cxone:baseUrl has a query/);
+});
+
+test("cxone:tenants: a named tenant's settings replace the stack's, with no environment fallback; apiPath and scopes too", () => {
+  const tenants = JSON.stringify({ eu: { baseUrl: "https://api-eu.example.test/", clientId: "eu-id", clientSecret: "eu-secret", apiPath: "/v9/actions/", scopes: " a:read  a:write " } });
+  const env = { CXONE_CLIENT_ID: "env-id", CXONE_CLIENT_SECRET: "env-secret" };
+  const eu = resolveSettings(config({ "cxone:tenants": tenants, "cxone:baseUrl": "https://stack.example.test" }), env, "eu");
+  assert.deepEqual(
+    { baseUrl: eu.baseUrl, tokenUrl: eu.tokenUrl, clientId: eu.clientId, clientSecret: eu.clientSecret, actionsPath: eu.actionsPath, tokenScope: eu.tokenScope },
+    { baseUrl: "https://api-eu.example.test", tokenUrl: "https://api-eu.example.test/api/v2/oauth2/token", clientId: "eu-id", clientSecret: "eu-secret", actionsPath: "/v9/actions", tokenScope: "a:read a:write" },
+  );
+  // The stack's own settings, and the environment, for no tenant.
+  const own = resolveSettings(config({ "cxone:tenants": tenants, "cxone:baseUrl": "https://stack.example.test" }), env);
+  assert.deepEqual([own.baseUrl, own.clientId, own.actionsPath, own.tokenScope], ["https://stack.example.test", "env-id", "/api/v2/dataactions", "dataactions:write dataactions:read"]);
+  // A named tenant without credentials does not borrow the environment's.
+  const bare = resolveSettings(config({ "cxone:tenants": JSON.stringify({ us2: { region: "us2" } }) }), env, "us2");
+  assert.equal(bare.baseUrl, "https://api-us2.niceincontact.com");
+  assert.throws(() => requireCredentials(bare, "us2"), /Missing CXone credentials for the tenant "us2": set cxone:tenants\.us2\.clientId and cxone:tenants\.us2\.clientSecret/);
+});
+
+test("cxone:tenants, cxone:apiPath and cxone:scopes refuse what they cannot use, naming the setting", () => {
+  // [config, tenant, the message]
+  const cases: Array<[Record<string, string>, string | null, RegExp]> = [
+    [{}, "eu", /the tenant "eu" is not in the stack config cxone:tenants; add it with pulumi config set --path cxone:tenants\.eu\.baseUrl <url>/],
+    [{ "cxone:tenants": JSON.stringify({ us: {}, ap: {} }) }, "eu", /not in the stack config cxone:tenants \(it has us, ap\)/],
+    [{ "cxone:tenants": "not json" }, "eu", /cxone:tenants is not a map of tenants/],
+    [{ "cxone:tenants": JSON.stringify({ eu: { baseURL: "x" } }) }, "eu", /cxone:tenants\.eu\.baseURL is not a tenant setting; the settings are region, baseUrl, tokenUrl, clientId, clientSecret, apiPath, scopes/],
+    [{ "cxone:tenants": JSON.stringify({ eu: { clientId: 7 } }) }, "eu", /cxone:tenants\.eu\.clientId must be a string/],
+    [{ "cxone:tenants": JSON.stringify({ eu: { baseUrl: "https://x.test/?k=tok" } }) }, "eu", /cxone:tenants\.eu\.baseUrl has a query/],
+    [{ "cxone:apiPath": "api/v2" }, null, /cxone:apiPath "api\/v2" is not an API path; write one like \/api\/v2\/dataactions/],
+    [{ "cxone:apiPath": "/api/../admin" }, null, /cxone:apiPath "\/api\/\.\.\/admin" is not an API path/],
+    [{ "cxone:apiPath": "/api?x=1" }, null, /is not an API path/],
+    [{ "cxone:scopes": 'a "b"' }, null, /cxone:scopes "a "b"" is not a list of OAuth scopes/],
+    [{ "cxone:tenants": JSON.stringify({ eu: { apiPath: "x" } }) }, "eu", /cxone:tenants\.eu\.apiPath "x" is not an API path/],
+  ];
+  for (const [values, tenant, message] of cases) {
+    assert.throws(() => resolveSettings(config(values), {}, tenant), (e: unknown) => e instanceof ConfigError && message.test(e.message), `${JSON.stringify(values)} ${tenant}: ${message}`);
+  }
 });

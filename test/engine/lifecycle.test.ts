@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SEED } from "../../provider/emulator/emulator";
-import { ownedPart } from "../helpers/emulator";
+import { ownedPart, startEmulator } from "../helpers/emulator";
 import type { DataAction } from "../../provider/shared/types";
 import { BASE_ARGS, TYPED_OUTPUTS, engineSuite, userProject, type Declared } from "./program";
 
@@ -196,5 +196,46 @@ describe("CxoneDateAction.get", () => {
     assert.deepEqual(emulator.requests.filter((r) => r.method !== "GET" && r.route !== "token"), [], "nothing written");
     await project.run(["destroy", "--yes"]);
     assert.deepEqual(live(emulator, SEED.targetId), seeded, "destroy leaves a read resource's action alone");
+  });
+});
+
+describe("two tenants in one stack (cxone:tenants), one at another API path", () => {
+  test("each resource reaches its own tenant; only the tenant's name is in state; destroy restores each where it lives", async (t) => {
+    const { project, emulator } = await userProject(t, suite, []);
+    const secretB = "tenant-b-secret-0123456789";
+    const other = await startEmulator(t, { actionsPath: "/tenant-b/v9/dataactions", clients: { "client-b": { secret: secretB, scopes: ["dataactions:read", "dataactions:write"] } } });
+    for (const [key, value, secret] of [
+      ["baseUrl", other.url, false],
+      ["clientId", "client-b", false],
+      ["clientSecret", secretB, true],
+      ["apiPath", "/tenant-b/v9/dataactions", false],
+    ] as const) {
+      await project.pulumi(["config", "set", "--path", ...(secret ? ["--secret"] : []), `cxone:tenants.b.${key}`, value]);
+    }
+    project.declare([
+      { name: "here", args: { ...BASE_ARGS, deleteBehavior: "restore" } },
+      { name: "there", args: { ...BASE_ARGS, offsetMinutes: 30, deleteBehavior: "restore", tenant: "b" } },
+    ]);
+    const seededHere = live(emulator, SEED.targetId);
+    const seededThere = live(other, SEED.targetId);
+    await project.run(["up", "--yes"]);
+    assert.equal(live(emulator, SEED.targetId).configuration.dateProcessing?.computedValue, "2024-02-29T12:00:00.000-05:00");
+    assert.equal(live(other, SEED.targetId).configuration.dateProcessing?.computedValue, "2024-02-29T11:00:00.000-05:00");
+    assert.ok(other.requests.some((r) => r.path.startsWith("/tenant-b/v9/dataactions")), "tenant b was reached at its own path");
+    assert.ok(!emulator.requests.some((r) => r.route === "put" && JSON.stringify(r.body).includes("11:00:00")), "no write of tenant b's value reached the stack's tenant");
+    const state = await project.exported();
+    assert.ok(!state.text.includes(secretB), "the tenant's secret is not in state");
+    assert.equal((await project.actions()).get("there")?.outputs.tenant, "b");
+
+    await project.run(["destroy", "--yes"]);
+    assert.deepEqual(live(emulator, SEED.targetId).configuration, seededHere.configuration);
+    assert.deepEqual(live(other, SEED.targetId).configuration, seededThere.configuration, "restored in tenant b, from state alone");
+  });
+
+  test("a tenant missing from cxone:tenants fails the up naming it and the command that adds it", async (t) => {
+    const { project } = await userProject(t, suite, [{ name: "there", args: { ...BASE_ARGS, tenant: "eu" } }]);
+    const up = await project.run(["up", "--yes"], { allowFailure: true });
+    assert.notEqual(up.code, 0);
+    assert.match(up.output, /the tenant "eu" is not in the stack config cxone:tenants; add it with pulumi config set --path cxone:tenants\.eu\.baseUrl <url>/);
   });
 });

@@ -207,7 +207,7 @@ function assertCheckSane(news: Props, result: Checked): void {
   assert.equal(Date.parse(computedValueUtc as string), computedEpochMs, "computedValueUtc is the same instant");
 }
 
-const REPLACEABLE = new Set(["actionName", "actionId"]);
+const REPLACEABLE = new Set(["actionName", "actionId", "tenant"]);
 
 function assertDiffSane(replaces: string[], changes: boolean): void {
   for (const name of replaces) assert.ok(REPLACEABLE.has(name), `${name} does not force a replacement`);

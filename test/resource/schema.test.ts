@@ -256,6 +256,7 @@ describe("computed values", () => {
       webhookRequired: false,
       deleteBehavior: "retain",
       triggers: {},
+      tenant: null,
     });
     assert.deepEqual(Object.keys(result.value).sort(), [...INPUT_NAMES].sort());
     assert.ok(Object.values(result.value).every((v) => v !== undefined));

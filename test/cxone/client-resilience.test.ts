@@ -161,10 +161,12 @@ describe("throttling and transient failures", () => {
 describe("limiter", () => {
   test("requests in flight never exceed maxConcurrency", async (t) => {
     // Real time on the emulator side: the overlap of request intervals is what is measured.
-    const emu = await startEmulator(t, { faults: [{ route: "get", kind: "slow", delayMs: 30 }] });
+    const emu = await startEmulator(t, { faults: [{ route: "get", kind: "slow", delayMs: 100 }] });
+    // Pacing that would let all six go at once: the concurrency cap is the only thing that holds
+    // them back (with the default slow start the pacing alone spaced them, and any cap passed).
     const client = new CxoneClient(
       { baseUrl: emu.url, tokenUrl: emu.tokenUrl, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET },
-      { settings: { maxConcurrency: 2 } },
+      { settings: { maxConcurrency: 2, rateInitialPerS: 1000, rateInitialBurst: 50 } },
     );
     t.after(() => client.close());
     await Promise.all(Array.from({ length: 6 }, () => client.get(SEED.targetId, tally())));

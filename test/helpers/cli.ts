@@ -10,7 +10,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT } from "./host";
+import { LOOPBACK_ONLY, REPO_ROOT } from "./host";
 
 type Props = Record<string, unknown>;
 
@@ -149,6 +149,8 @@ export class EngineProject {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_SKIP_CONFIRMATIONS: "true",
       NO_COLOR: "1",
+      // Every node the CLI starts (the program's runtime, the provider host) reaches only loopback.
+      NODE_OPTIONS: LOOPBACK_ONLY,
       ...options.env,
     };
   }

@@ -12,6 +12,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** NODE_OPTIONS for every node process a test starts: the loopback guard (loopback-only.cjs). */
+export const LOOPBACK_ONLY = `--require ${JSON.stringify(path.join(__dirname, "loopback-only.cjs"))}`;
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/cxone:CxoneDateAction";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -102,7 +105,7 @@ export class ProviderHost {
     // The engine passes its own address; the host only needs one to start and never dials it here.
     const child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
       cwd: options.cwd,
-      env: { ...(options.env ?? process.env), PULUMI_PROJECT: "cxone-demo", PULUMI_STACK: "dev" },
+      env: { ...(options.env ?? process.env), PULUMI_PROJECT: "cxone-demo", PULUMI_STACK: "dev", NODE_OPTIONS: LOOPBACK_ONLY },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const port = await new Promise<number>((resolve, reject) => {

@@ -47,22 +47,10 @@ for (const sizes of [
       const accepted = result.records.filter((r) => result.hostOf(r) === h && r.status === 200);
       assert.equal(accepted.length, 2 * sizes[h], `host ${h}: ${where}`);
     }
-    // No host crawls once the others are done: the stall of the issue was 1 request/s, far under
-    // the tenant's rate, for a minute. The last host, once alone, finds the share the others
-    // freed: in some second it gets at least half the rate, unless it had less than a second's
-    // work left. (Of three hosts, holding the share it had while it shared gives it a third; the
-    // bar is no higher because a host starved of CPU by a busy machine cannot send much faster.)
-    const ends = result.hosts.map((h) => h.finishedAtMs);
-    const last = ends.indexOf(Math.max(...ends));
-    const othersDone = Math.max(...ends.filter((_, h) => h !== last));
-    const alone = result.records.filter((r) => result.hostOf(r) === last && r.status === 200 && r.startedAt >= othersDone);
-    if (alone.length >= THROTTLE.ratePerSecond) {
-      const perSecond = new Map<number, number>();
-      for (const r of alone) {
-        const s = Math.floor((r.startedAt - othersDone) / 1000);
-        perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
-      }
-      assert.ok(Math.max(...perSecond.values()) >= 0.5 * THROTTLE.ratePerSecond, `host ${last} alone: ${[...perSecond.values()].join(" ")}; ${where}`);
-    }
+    // How fast the last host goes once alone is a figure of real time on a shared machine, so it
+    // is not judged here (it was guarded, and skipped in runs with little left to do): the
+    // limiter's recovery after a neighbour leaves is asserted in simulated time
+    // (test/cxone/limiter.test.ts, "regained within 4 s of the neighbour leaving"), and
+    // measured with real hosts by `npm run bench` (BENCHMARKS.md, the neighbour runs).
   });
 }

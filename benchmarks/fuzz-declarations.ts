@@ -17,24 +17,15 @@ import { parseArgs } from "node:util";
 import { DeclarationError, loadDeclarations } from "../provider/gitops";
 import { lint } from "../provider/cli/lint";
 import { LIMITS } from "../provider/gitops/format";
+import { mulberry32 } from "../provider/emulator/faults";
 
 const { values } = parseArgs({ options: { minutes: { type: "string", default: "10" }, seed: { type: "string" }, out: { type: "string" } } });
 const minutes = Number(values.minutes);
 const seed = values.seed === undefined ? Date.now() % 1_000_000 : Number(values.seed);
 const out = values.out ?? mkdtempSync(path.join(tmpdir(), "fuzz-crashes-"));
 
-/** mulberry32: a small seeded generator, so a seed names a run. */
-function generator(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(seed);
+// The emulator's seeded generator: a seed names a run.
+const random = mulberry32(seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
 const int = (n: number) => Math.floor(random() * n);
 

@@ -59,6 +59,11 @@ describe("pipelines", () => {
   });
 
   test("Pulumi's action gets only inputs it has, a command, a stack and the project directory", () => {
+    // Counted first: a workflow without its Pulumi step would pass every check below.
+    assert.deepEqual(
+      files.map((file) => [file, pulumiSteps(workflow(file)).length]),
+      files.map((file) => [file, 1]),
+    );
     for (const file of files) {
       for (const step of pulumiSteps(workflow(file))) {
         assert.match(step.uses!, /^pulumi\/actions@v6$/, file);

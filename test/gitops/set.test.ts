@@ -150,19 +150,24 @@ describe("CxoneDateActionSet", () => {
 
   test("a bad file or a bad stack webhookUrl fails the program before anything is registered", async (t) => {
     const file = declarationFile(t, FILE.replace("America/New_York", "America/New_Yrok"));
-    let registered = 0;
+    // Every registration the engine would see, the set's component included.
+    const registered: string[] = [];
+    await pulumi.runtime.setMocks({ newResource: (args) => (registered.push(`${args.type}::${args.name}`), { id: `${args.name}-id`, state: args.inputs }), call: () => ({}) }, "cxone-demo", "dev", false);
+    let ran = false;
     await assert.rejects(
-      runProgram(() => {
-        registered = 1;
-        return Object.values(new CxoneDateActionSet("bad", { files: file }).actions);
-      }),
+      (async () => {
+        ran = true;
+        new CxoneDateActionSet("bad", { files: file });
+      })(),
       (error: unknown) => {
         assert.ok(error instanceof DeclarationError);
         assert.match(error.message, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:19: defaults\\.targetTimezone: targetTimezone "America/New_Yrok".*\\(set in defaults; entries prod, own-hook, no-hook\\)`));
         return true;
       },
     );
-    assert.equal(registered, 1, "the program ran");
+    assert.ok(ran, "the program ran");
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+    assert.deepEqual(registered, [], "nothing was registered: not the set, not one entry");
     pulumi.runtime.setAllConfig({ "cxone-demo:webhookUrl": "https://user:pw@hooks.example.com/x" });
     const good = declarationFile(t);
     await assert.rejects(

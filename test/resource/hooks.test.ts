@@ -1,7 +1,7 @@
 /**
  * Every branch of the hooks (implementation.ts, delete.ts, owned.ts), through Pulumi's real
  * dynamic-provider host and the emulator. Each test names the branch it guards; breaking that
- * branch turns it red (the report lists what was broken by hand and which test caught it).
+ * branch turns it red (test/MUTATIONS.md lists what was broken by hand and which test caught it).
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";

@@ -190,7 +190,7 @@ describe("apply", () => {
     assert.equal(await refresh(host, first.state), null);
   });
 
-  test("a rename replaces: the new action is adopted, then the old one is deleted", async () => {
+  test("a rename previews as a replace on actionName (the order of its steps is the engine suite's: test/engine/lifecycle.test.ts)", async () => {
     const first = await apply("prod", base);
     const step = await preview(host, "prod", { ...base, actionName: "Staging_Date_Processor" }, first.state);
     assert.equal(step.kind, "replace");

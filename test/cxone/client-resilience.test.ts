@@ -133,9 +133,10 @@ describe("throttling and transient failures", () => {
 
   test("a response slower than requestTimeoutMs is retried, and a TransientError ends it", async (t) => {
     const { emu, client } = await clientWithEmulator(t, {
-      // Generous enough for a loaded CI machine to answer the token request in time.
-      settings: { requestTimeoutMs: 250, maxAttempts: 3 },
-      emulator: { faults: [{ route: "get", kind: "slow", delayMs: 5_000 }] },
+      // 2 s: the token request answers in time even on a loaded machine; the slowed GETs (a
+      // minute) never do, so the counts below do not depend on the machine's speed.
+      settings: { requestTimeoutMs: 2_000, maxAttempts: 3 },
+      emulator: { faults: [{ route: "get", kind: "slow", delayMs: 60_000 }] },
     });
     const counts = tally();
     const error = await failure(client.get(SEED.targetId, counts));
@@ -149,8 +150,8 @@ describe("throttling and transient failures", () => {
 
   test("one slow response is retried and the next attempt succeeds", async (t) => {
     const { client } = await clientWithEmulator(t, {
-      settings: { requestTimeoutMs: 250 },
-      emulator: { faults: [{ route: "get", kind: "slow", count: 1, delayMs: 5_000 }] },
+      settings: { requestTimeoutMs: 2_000 },
+      emulator: { faults: [{ route: "get", kind: "slow", count: 1, delayMs: 60_000 }] },
     });
     const counts = tally();
     assert.equal((await client.get(SEED.targetId, counts)).id, SEED.targetId);

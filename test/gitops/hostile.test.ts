@@ -72,22 +72,17 @@ describe("YAML dialects: 1.2 core schema only", () => {
 
 describe("aliases, depth and size: limits that are problems, never a crash", () => {
   test("a real file that reuses one anchor hundreds of times still loads", () => {
-    const entries = Array.from({ length: 300 }, (_, i) => `  - name: e${i}\n    <<: *common\n    actionName: A${i}`);
-    // `<<` is not core YAML: the entries spell the alias out as values instead.
     const text = `version: 1\ndefaults:\n  targetTimezone: &zone America/New_York\nactions:\n${Array.from({ length: 300 }, (_, i) => `  - name: e${i}\n    actionName: A${i}\n    sourceTimestamp: &ts${i} "2024-02-29T15:30:00.000Z"\n    targetTimezone: *zone\n    operation: CONVERT`).join("\n")}\n`;
-    assert.equal(entries.length, 300);
     assert.equal(loadDeclarations(text).length, 300);
   });
 
   test("a billion-laughs file is one problem at the alias where the budget runs out", () => {
     let text = "version: 1\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
     for (let i = 1; i < 10; i++) text += `l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(", ")}]\n`;
-    const started = process.hrtime.bigint();
+    // The bound is what makes this finish at all: unbounded, it is 10^10 values.
     const problems = problemsOf(() => loadDeclarations(text));
     assert.equal(problems.length, 1, problems.join("\n"));
     assert.match(problems[0], new RegExp(`^<text>:\\d+:\\d+: expands to more than ${LIMITS.expandedValues} values once its aliases stand for their anchors`));
-    // Not a timing assertion: the bound is what makes this finish at all (10^10 values unbounded).
-    assert.ok(process.hrtime.bigint() > started);
   });
 
   test("more aliases than the limit", () => {

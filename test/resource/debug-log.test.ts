@@ -44,11 +44,10 @@ function fieldsOf(line: string): Record<string, string> {
   return fields;
 }
 
-/** Waits until the host's stderr holds a line matching `pattern` (stderr arrives asynchronously). */
+/** Waits until the host's stderr holds a line matching `pattern` (stderr arrives asynchronously);
+ *  fails, naming what it holds, when none comes. */
 async function stderrHas(from: number, pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 100 && !linesSince(from).some((l) => pattern.test(l.line)); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await host.stderrMatching(from, pattern);
 }
 
 before(async () => {

@@ -180,15 +180,14 @@ test("a dropped connection and a slow receiver are retried; the slow attempt end
   const emulator = await startEmulator(t, {
     faults: [
       { route: "webhook", kind: "drop", count: 1 },
-      { route: "webhook", kind: "slow", after: 1, count: 1, delayMs: 5_000 },
+      // Long enough that an attempt not cut by the timeout would succeed as attempt 2, not 3.
+      { route: "webhook", kind: "slow", after: 1, count: 1, delayMs: 60_000 },
     ],
   });
   const { opts, sleeps } = options(t, emulator.webhookUrl, { timeoutMs: 300 });
-  const started = Date.now();
   const result = await deliverWebhook(opts);
-  assert.deepEqual(result, { delivered: true, status: 204, attempts: 3, error: null });
+  assert.deepEqual(result, { delivered: true, status: 204, attempts: 3, error: null }, "the slow attempt was cut at the timeout, so a third one was made");
   assert.deepEqual(sleeps, [1000, 2000]);
-  assert.ok(Date.now() - started < 3_000, "the slow attempt was cut at the 300 ms timeout, not waited out");
 });
 
 test("an endless or huge answer body costs neither time nor memory: the status is the answer, the rest is cut off", async (t) => {
@@ -196,10 +195,10 @@ test("an endless or huge answer body costs neither time nor memory: the status i
     const emulator = await startEmulator(t, { faults: [fault] });
     // A timeout far beyond the run: only the drain limit can end the attempt early.
     const { opts } = options(t, emulator.webhookUrl, { timeoutMs: 60_000 });
-    const started = Date.now();
+    // An endless body read to its end would last until the timeout and fail the attempt; the
+    // memory a huge one costs is measured by `npm run bench:hostile` (webhook: endless body).
     const result = await deliverWebhook(opts);
     assert.deepEqual(result, { delivered: true, status: 200, attempts: 1, error: null }, fault.kind);
-    assert.ok(Date.now() - started < 30_000, `${fault.kind}: the body was cut off, not read to the end or to the timeout`);
   }
 });
 

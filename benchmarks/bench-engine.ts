@@ -18,8 +18,8 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Recorde
 import { EngineProject, findCli, type Installation } from "../test/helpers/cli";
 import { compiledPackage, runProgram } from "../test/helpers/program";
 import { benchMain, RESOURCES_PROGRAM, withInstalledPackage } from "./bench-cli";
-import { declarationArgs, declareResources, resourceName, seedActions } from "./bench-fixtures";
-import { runPerCommand, type PhaseResult } from "./bench-deployment";
+import { declarationArgs, declareResources, resourceName, seedActions } from "../test/helpers/fixtures";
+import { runPerCommand, type PhaseResult } from "../test/helpers/deployment";
 import { chargedRequests, logFigures, throttleFloorMs } from "./bench-log";
 
 const N = Number(process.env.BENCH_ENGINE_N ?? 200);

@@ -13,13 +13,7 @@ import { SEED, type FaultSpec } from "../../provider/emulator/emulator";
 import { AuthenticationError, ResponseTooLargeError, ValidationError } from "../../provider/shared/errors";
 import type { DataAction } from "../../provider/shared/types";
 import { clientWithEmulator, routes, tally } from "../helpers/client";
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => assert.fail("expected the call to fail"),
-    (e: unknown) => e as Error,
-  );
-}
+import { rejection as failure } from "../helpers/assert";
 
 describe("response bodies past the cap", () => {
   const TOKEN_PATH = DEFAULTS.tokenPath;

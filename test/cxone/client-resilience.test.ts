@@ -17,14 +17,8 @@ import { AuthenticationError, CircuitOpenError, TransientError } from "../../pro
 import { TokenCache, parseTokenResponse, tokenRequestBody, type IssuedToken } from "../../provider/cxone/token";
 import { clientWithEmulator, routes, tally, type ClientSetup } from "../helpers/client";
 import { manualClock, startEmulator } from "../helpers/emulator";
+import { rejection as failure } from "../helpers/assert";
 
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => assert.fail("expected the call to fail"),
-    (e: unknown) => e,
-  );
-}
 
 describe("throttling and transient failures", () => {
   test("429 with Retry-After in seconds waits exactly that long, then succeeds", async (t) => {

@@ -10,14 +10,11 @@ import { describe, test } from "node:test";
 import { SEED, type Emulator } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
 import { BASE_ARGS, engineSuite, userProject } from "./program";
+import { live } from "../helpers/emulator";
 
 type Props = Record<string, unknown>;
 
 const suite = engineSuite();
-
-function live(emulator: { store: Map<string, DataAction> }, id = SEED.targetId): DataAction {
-  return structuredClone(emulator.store.get(id) as DataAction);
-}
 
 describe("a partial failure leaves a stack every later command can run on", () => {
   const cases = [

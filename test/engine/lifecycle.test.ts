@@ -8,19 +8,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SEED } from "../../provider/emulator/emulator";
-import { ownedPart, startEmulator } from "../helpers/emulator";
+import { ownedPart, startEmulator, live } from "../helpers/emulator";
 import type { DataAction } from "../../provider/shared/types";
 import { BASE_ARGS, TYPED_OUTPUTS, engineSuite, userProject, type Declared } from "./program";
 
 type Props = Record<string, unknown>;
 
 const suite = engineSuite();
-
-function live(emulator: { store: Map<string, DataAction> }, id: string): DataAction {
-  const action = emulator.store.get(id);
-  assert.ok(action, `${id} is in the emulator`);
-  return structuredClone(action);
-}
 
 describe("preview, up, a clean preview, an edit, destroy", () => {
   test("an input unknown until another resource exists previews without a write; up resolves every typed output", async (t) => {

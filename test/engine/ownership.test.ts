@@ -8,17 +8,13 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, test } from "node:test";
 import { SEED } from "../../provider/emulator/emulator";
-import type { DataAction } from "../../provider/shared/types";
 import { BASE_ARGS, PROGRAM, engineSuite, userProject, UserProject } from "./program";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../../provider/emulator/emulator";
+import { live } from "../helpers/emulator";
 
 type Props = Record<string, unknown>;
 
 const suite = engineSuite();
-
-function live(emulator: { store: Map<string, DataAction> }, id: string = SEED.targetId): DataAction {
-  return structuredClone(emulator.store.get(id) as DataAction);
-}
 
 const urn = (name: string) => `urn:pulumi:dev::cxone-engine::pulumi-nodejs:dynamic/cxone:CxoneDateAction::${name}`;
 

@@ -10,7 +10,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { LOOPBACK_ONLY, REPO_ROOT } from "./host";
+import { LOOPBACK_ONLY, REPO_ROOT, withoutCxone } from "./host";
 
 type Props = Record<string, unknown>;
 
@@ -135,7 +135,7 @@ export class EngineProject {
       writeFileSync(path.join(this.dir, "Pulumi.yaml"), `name: ${options.name ?? "cxone-engine"}\nruntime: nodejs\n`);
       if (options.program !== undefined) this.writeProgram(options.program);
     }
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CXONE_") && !key.startsWith("PULUMI_")));
+    const inherited = Object.fromEntries(Object.entries(withoutCxone(process.env)).filter(([key]) => !key.startsWith("PULUMI_")));
     const sdkDir = path.join(installation.dir, "node_modules", "@pulumi", "pulumi");
     this.env = {
       ...inherited,

@@ -1,12 +1,15 @@
 /** Test helpers around the CXone emulator: one per test, closed when the test ends. */
+import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
 import {
   EMULATOR_CLIENT_ID,
   EMULATOR_CLIENT_SECRET,
+  SEED,
   startEmulator as startServer,
   type Emulator,
   type EmulatorOptions,
 } from "../../provider/emulator/emulator";
+import type { DataAction } from "../../provider/shared/types";
 
 /** Starts an emulator and closes it (sockets included) when `t` ends. */
 export async function startEmulator(t: Pick<TestContext, "after">, options?: EmulatorOptions): Promise<Emulator> {
@@ -48,4 +51,11 @@ export function ownedPart<T extends object | null | undefined>(processing: T): T
   if (processing === null || processing === undefined) return processing;
   const { managedBy: _record, ...rest } = processing as Record<string, unknown>;
   return rest as T;
+}
+
+/** A copy of what the emulator holds for the action `id` now (a test's edits to it stay its own). */
+export function live(emulator: { store: Map<string, DataAction> }, id: string = SEED.targetId): DataAction {
+  const action = emulator.store.get(id);
+  assert.ok(action, `${id} is in the emulator`);
+  return structuredClone(action);
 }

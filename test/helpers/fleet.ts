@@ -55,8 +55,7 @@ export async function startFleet(label: string): Promise<Fleet> {
         offsetMinutes: 120,
       }),
     ]);
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
-    host = await ProviderHost.start({ cwd: program.dir, env });
+    host = await ProviderHost.start({ cwd: program.dir });
     await host.configure({ "cxone:baseUrl": emulator.url, "cxone:clientId": clientId, "cxone:clientSecret": clientSecret, "cxone:webhookSecret": webhookSecret });
     return { emulator, host, base: registrations[0].inputs, clientId, clientSecret, webhookSecret, close };
   } catch (error) {

@@ -13,6 +13,11 @@ import * as path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
+/** `env` without the CXONE_* variables of whoever runs the tests (their own tenant's credentials). */
+export function withoutCxone(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("CXONE_")));
+}
+
 /** NODE_OPTIONS for every node process a test starts: the loopback guard (loopback-only.cjs). */
 export const LOOPBACK_ONLY = `--require ${JSON.stringify(path.join(__dirname, "loopback-only.cjs"))}`;
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/cxone:CxoneDateAction";
@@ -77,6 +82,8 @@ function decodeInitFailure(error: { metadata?: { get(key: string): unknown[] } }
 
 export interface HostOptions {
   cwd: string;
+  /** Added to this process's environment without its CXONE_* variables: a host gets credentials
+   *  only as stack config (configure), and CXONE_LOG or the like only when a test sets them here. */
   env?: NodeJS.ProcessEnv;
   /** Receives every provider call (method, resource name, id) as it is made. */
   record?: HostCall[];
@@ -105,7 +112,7 @@ export class ProviderHost {
     // The engine passes its own address; the host only needs one to start and never dials it here.
     const child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
       cwd: options.cwd,
-      env: { ...(options.env ?? process.env), PULUMI_PROJECT: "cxone-demo", PULUMI_STACK: "dev", NODE_OPTIONS: LOOPBACK_ONLY },
+      env: { ...withoutCxone(process.env), ...options.env, PULUMI_PROJECT: "cxone-demo", PULUMI_STACK: "dev", NODE_OPTIONS: LOOPBACK_ONLY },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const port = await new Promise<number>((resolve, reject) => {

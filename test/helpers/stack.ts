@@ -168,7 +168,7 @@ export class Stack {
     if (reusable && this.host !== undefined) return this.host;
     await this.host?.close();
     this.host = undefined;
-    const env = this.options.env ?? Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
+    const env = this.options.env;
     const host = await ProviderHost.start({ cwd: this.dir.dir, env, record: this.options.record });
     this.host = host;
     const project = Object.fromEntries(Object.entries(this.config).map(([k, v]) => [`${PROJECT}:${k}`, v]));

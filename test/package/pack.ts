@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT } from "../helpers/host";
+import { REPO_ROOT, withoutCxone } from "../helpers/host";
 
 export interface Packed {
   /** Absolute path of the .tgz. */
@@ -26,9 +26,8 @@ export interface Packed {
  */
 export function npmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
+  for (const [key, value] of Object.entries(withoutCxone(process.env))) {
     if (key === "INIT_CWD" || key === "npm_config_local_prefix" || key.startsWith("npm_package_") || key.startsWith("npm_lifecycle_")) continue;
-    if (key.startsWith("CXONE_")) continue;
     env[key] = value;
   }
   env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`;

@@ -11,6 +11,10 @@ import { destroy, refresh, up, type ResourceState } from "../helpers/engine";
 import { restoreStore, snapshotStore } from "../helpers/fleet";
 import { HostError, makeProgramDir, ProviderHost, UNKNOWN } from "../helpers/host";
 import { compiledPackage, runProgram } from "../helpers/program";
+import { live } from "../helpers/emulator";
+import { rejection as rejectedWith } from "../helpers/assert";
+
+const rejection = (promise: Promise<unknown>) => rejectedWith(promise, HostError);
 
 type Props = Record<string, unknown>;
 
@@ -27,8 +31,7 @@ let seed: Map<string, DataAction>;
 const program = makeProgramDir();
 
 async function startHost(client: { id: string; secret: string }): Promise<ProviderHost> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
-  const started = await ProviderHost.start({ cwd: program.dir, env });
+  const started = await ProviderHost.start({ cwd: program.dir });
   await started.configure({ "cxone:baseUrl": emulator.url, "cxone:clientId": client.id, "cxone:clientSecret": client.secret });
   return started;
 }
@@ -61,25 +64,12 @@ beforeEach(() => {
   emulator.setFaults([]);
 });
 
-function live(id = TARGET): DataAction {
-  return structuredClone(emulator.store.get(id) as DataAction);
-}
-
 const api = () => emulator.requests.filter((r) => r.route !== "token");
 
 async function created(news: Props = base): Promise<ResourceState> {
   const state = (await up(host, "hooks", news)).state;
   emulator.reset();
   return state;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<HostError> {
-  const error = await promise.then(
-    () => assert.fail("expected the hook to fail"),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof HostError, String(error));
-  return error;
 }
 
 describe("diff", () => {
@@ -162,11 +152,11 @@ describe("create", () => {
   });
 
   test("by name: one lookup; the first apply writes the ownership record even when the values already match, the next skips the PUT", async () => {
-    const before = live().configuration.dateProcessing;
+    const before = live(emulator, TARGET).configuration.dateProcessing;
     const { state } = await up(host, "hooks", base);
     assert.equal(state.id, TARGET);
     assert.deepEqual(api().map((r) => r.route), ["list", "put"]);
-    const record = (live().configuration.dateProcessing as Record<string, unknown>).managedBy as Props;
+    const record = (live(emulator, TARGET).configuration.dateProcessing as Record<string, unknown>).managedBy as Props;
     assert.equal(record.owner, base.__owner);
     assert.equal(record.token, state.outputs.__ownerToken);
     assert.equal(record.actionId, TARGET);
@@ -187,13 +177,13 @@ describe("create", () => {
 describe("update", () => {
   test("an action deleted out of band is found again by name; restore's record is the new action's", async () => {
     const state = await created({ ...base, offsetMinutes: 90 });
-    const replacement = { ...live(), id: "da-777777", configuration: { dateProcessing: { ...live().configuration.dateProcessing!, computedValue: "2001-01-01T00:00:00.000Z" } } };
+    const replacement = { ...live(emulator, TARGET), id: "da-777777", configuration: { dateProcessing: { ...live(emulator, TARGET).configuration.dateProcessing!, computedValue: "2001-01-01T00:00:00.000Z" } } };
     emulator.store.delete(TARGET);
     emulator.store.set(replacement.id, replacement);
     const { step, state: next } = await up(host, "hooks", { ...base, offsetMinutes: 91 }, state);
     assert.equal(step, "update");
     assert.equal(next.outputs.actionId, "da-777777");
-    assert.equal(live("da-777777").configuration.dateProcessing?.computedValue, "2024-02-29T12:01:00.000-05:00");
+    assert.equal(live(emulator, "da-777777").configuration.dateProcessing?.computedValue, "2024-02-29T12:01:00.000-05:00");
     assert.equal((next.outputs.original as { dateProcessing: { computedValue: string } }).dateProcessing.computedValue, "2001-01-01T00:00:00.000Z");
   });
 
@@ -208,7 +198,7 @@ describe("update", () => {
   test("the update writes to the action id recorded in the outputs", async () => {
     const state = await created({ ...base, offsetMinutes: 90 });
     await up(host, "hooks", { ...base, offsetMinutes: 92 }, { ...state, id: "stale-resource-id" });
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T12:02:00.000-05:00");
+    assert.equal(live(emulator, TARGET).configuration.dateProcessing?.computedValue, "2024-02-29T12:02:00.000-05:00");
     assert.deepEqual(api().map((r) => r.route), ["get", "put"], "straight to the recorded id, no lookup");
   });
 });
@@ -216,7 +206,7 @@ describe("update", () => {
 describe("read (refresh)", () => {
   test("reports the live configuration and id", async () => {
     const state = await created({ ...base, offsetMinutes: 90 });
-    const changed = live();
+    const changed = live(emulator, TARGET);
     changed.enabled = false;
     emulator.store.set(TARGET, changed);
     const read = await refresh(host, state);
@@ -255,25 +245,25 @@ describe("delete", () => {
     const error = await rejection(destroy(host, { ...state, outputs: { ...state.outputs, deleteBehavior: "erase" } }));
     assert.match(error.message, /deleteBehavior "erase"/);
     assert.match(error.message, /pulumi up/);
-    assert.equal(live().enabled, true);
+    assert.equal(live(emulator, TARGET).enabled, true);
   });
 
   test("disable and restore are honoured when today's rules refuse the stored inputs", async () => {
     for (const deleteBehavior of ["disable", "restore"]) {
       restoreStore(emulator, seed);
-      const before = live();
+      const before = live(emulator, TARGET);
       const state = await created({ ...base, offsetMinutes: 90, deleteBehavior });
       // An older version accepted inputs that are refused today.
       const outputs = { ...state.outputs, targetTimezone: "Mars/Olympus", webhookUrl: "ftp://old.example.com", unknownOldInput: 1 };
       await destroy(host, { ...state, outputs });
-      if (deleteBehavior === "disable") assert.equal(live().enabled, false);
-      else assert.deepEqual(live().configuration, before.configuration);
+      if (deleteBehavior === "disable") assert.equal(live(emulator, TARGET).enabled, false);
+      else assert.deepEqual(live(emulator, TARGET).configuration, before.configuration);
     }
   });
 
   test("disable: no PUT when already disabled; an action already gone is fine; a server error fails", async () => {
     const state = await created({ ...base, offsetMinutes: 90, deleteBehavior: "disable" });
-    const disabled = live();
+    const disabled = live(emulator, TARGET);
     disabled.enabled = false;
     emulator.store.set(TARGET, disabled);
     await destroy(host, state);
@@ -284,18 +274,18 @@ describe("delete", () => {
     emulator.setFaults([{ route: "get", kind: "5xx", status: 500 }]);
     await rejection(destroy(host, state));
     emulator.setFaults([]);
-    assert.equal(live().enabled, true);
+    assert.equal(live(emulator, TARGET).enabled, true);
   });
 
   test("restore puts back only the keys this resource changed, over what is live now", async () => {
-    const seeded = live(); // timezone America/New_York; the value differs from ours
+    const seeded = live(emulator, TARGET); // timezone America/New_York; the value differs from ours
     const state = await created({ ...base, offsetMinutes: 90, precision: 2, deleteBehavior: "restore" });
-    const now = live();
+    const now = live(emulator, TARGET);
     now.configuration.dateProcessing!.addedLater = "by someone else";
     now.configuration.addedTopLevel = { x: 1 };
     emulator.store.set(TARGET, now);
     await destroy(host, state);
-    const after = live();
+    const after = live(emulator, TARGET);
     assert.equal(after.configuration.dateProcessing?.computedValue, seeded.configuration.dateProcessing?.computedValue);
     assert.equal(after.configuration.dateProcessing?.precision, 3);
     assert.equal(after.configuration.dateProcessing?.addedLater, "by someone else", "a key added since survives");
@@ -304,27 +294,27 @@ describe("delete", () => {
 
   test("restore puts back enabled when this resource changed it, and removes a dateProcessing it added", async () => {
     const id = "da-000302"; // an action with no dateProcessing
-    const disabledFirst = live(id);
+    const disabledFirst = live(emulator, id);
     disabledFirst.enabled = false;
     emulator.store.set(id, disabledFirst);
-    const before = live(id);
+    const before = live(emulator, id);
     const state = await created({ ...base, actionId: id, actionName: "Unconfigured_Action", deleteBehavior: "restore" });
-    assert.equal(live(id).enabled, true);
+    assert.equal(live(emulator, id).enabled, true);
     await destroy(host, state);
-    assert.deepEqual(live(id).configuration, before.configuration);
-    assert.equal(live(id).enabled, false);
+    assert.deepEqual(live(emulator, id).configuration, before.configuration);
+    assert.equal(live(emulator, id).enabled, false);
   });
 
   test("restore with nothing changed only takes the ownership record off; without a record it writes nothing", async () => {
-    const seeded = live().configuration.dateProcessing;
+    const seeded = live(emulator, TARGET).configuration.dateProcessing;
     const state = await created({ ...base, deleteBehavior: "restore" }); // the seed already holds this value
     await destroy(host, state);
     assert.deepEqual(api().map((r) => r.route), ["get", "put"]);
-    assert.deepEqual(live().configuration.dateProcessing, seeded, "the action is as it was, record gone");
+    assert.deepEqual(live(emulator, TARGET).configuration.dateProcessing, seeded, "the action is as it was, record gone");
 
     const again = await created({ ...base, deleteBehavior: "restore" });
     // An action as a version before ownership records left it: our values, no record.
-    emulator.store.set(TARGET, { ...live(), configuration: { ...live().configuration, dateProcessing: seeded } });
+    emulator.store.set(TARGET, { ...live(emulator, TARGET), configuration: { ...live(emulator, TARGET).configuration, dateProcessing: seeded } });
     emulator.reset();
     await destroy(host, again);
     assert.deepEqual(api().map((r) => r.route), ["get"]);
@@ -338,12 +328,12 @@ describe("delete", () => {
     for (const [label, edit] of edits) {
       restoreStore(emulator, seed);
       const state = await created({ ...base, offsetMinutes: 90, deleteBehavior: "restore" });
-      const changed = live();
+      const changed = live(emulator, TARGET);
       edit(changed);
       emulator.store.set(TARGET, changed);
       const logged = host.stderr.length;
       await destroy(host, state);
-      assert.deepEqual(live(), { ...changed }, `${label}: left as it is`);
+      assert.deepEqual(live(emulator, TARGET), { ...changed }, `${label}: left as it is`);
       // stderr arrives on its own pipe, after the gRPC reply: waited for, never read at once.
       await host.stderrMatching(logged, /left the action as it is/);
     }
@@ -357,18 +347,18 @@ describe("delete", () => {
     assert.match(noOriginal.message, /"retain"/);
     const unconfirmed = await rejection(destroy(host, { ...state, outputs: { ...state.outputs, applied: null } }));
     assert.match(unconfirmed.message, /not confirmed/);
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T12:00:00.000-05:00", "nothing was changed");
+    assert.equal(live(emulator, TARGET).configuration.dateProcessing?.computedValue, "2024-02-29T12:00:00.000-05:00", "nothing was changed");
   });
 
   test("a restore whose answer was lost but which the read-back confirms says it was restored", async () => {
-    const before = live();
+    const before = live(emulator, TARGET);
     const state = await created({ ...base, offsetMinutes: 90, deleteBehavior: "restore" });
     // Every PUT answer is cut after the server applied it; the read-back finds the restore done.
     emulator.setFaults([{ route: "put", kind: "drop" }]);
     const logged = host.stderr.length;
     await destroy(host, state);
     emulator.setFaults([]);
-    assert.deepEqual(live().configuration, before.configuration);
+    assert.deepEqual(live(emulator, TARGET).configuration, before.configuration);
     const said = await host.stderrMatching(logged, /restored/);
     assert.doesNotMatch(said, /left the action as it is/);
   });

@@ -4,7 +4,7 @@
  * the Pulumi resource itself), the new configuration ends up live and enabled, for every
  * deleteBehavior, pinned or not, and the next preview is clean.
  */
-import { ownedPart } from "../helpers/emulator";
+import { ownedPart, live } from "../helpers/emulator";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startEmulator, type Emulator } from "../../provider/emulator/emulator";
@@ -33,10 +33,6 @@ async function newStack(): Promise<Stack> {
   return stack;
 }
 
-function live(id: string): DataAction {
-  return structuredClone(emulator.store.get(id) as DataAction);
-}
-
 /** A program declaring one CxoneDateAction per entry; args may hold nulls, as YAML gives them. */
 function program(resources: Record<string, Args>, options: Record<string, Record<string, unknown>> = {}) {
   return () => {
@@ -50,7 +46,7 @@ function program(resources: Record<string, Args>, options: Record<string, Record
 // scenarios do not share state. Multiples of 10 start disabled: the apply must enable them.
 let nextAction = 10;
 function freshAction(): DataAction {
-  const action = live(`da-${100000 + nextAction}`);
+  const action = live(emulator, `da-${100000 + nextAction}`);
   nextAction += 10;
   return action;
 }
@@ -65,7 +61,7 @@ const WRITTEN = "2024-02-29T12:30:00.000-05:00";
 
 /** The end state every rename must reach: our configuration live, enabled, a clean preview. */
 async function assertSettled(stack: Stack, run: () => unknown, id: string, label: string) {
-  const action = live(id);
+  const action = live(emulator, id);
   assert.equal(action.enabled, true, `${label}: the action is enabled`);
   assert.equal(action.configuration.dateProcessing?.computedValue, WRITTEN, `${label}: our value is live`);
   assert.equal(action.configuration.dateProcessing?.timezone, "America/New_York", `${label}: our zone is live`);
@@ -108,8 +104,8 @@ describe("renames end with the new configuration live and enabled", { concurrenc
         // there before this stack first managed the action (the ownership record carried it over).
         await stack.destroy();
         const expected = { retain: true, restore: action.enabled, disable: false }[deleteBehavior];
-        assert.equal(live(action.id).enabled, expected, `${label}: destroy applies the remaining resource's behaviour`);
-        if (deleteBehavior === "restore") assert.deepEqual(live(action.id).configuration, action.configuration, `${label}: the true original is back`);
+        assert.equal(live(emulator, action.id).enabled, expected, `${label}: destroy applies the remaining resource's behaviour`);
+        if (deleteBehavior === "restore") assert.deepEqual(live(emulator, action.id).configuration, action.configuration, `${label}: the true original is back`);
       });
     }
 
@@ -155,10 +151,10 @@ describe("renames end with the new configuration live and enabled", { concurrenc
     const second = freshAction();
     const stack = await newStack();
     await stack.up(program({ a: { ...CONFIG, actionName: first.name, deleteBehavior: "disable" } }));
-    assert.equal(live(first.id).enabled, true);
+    assert.equal(live(emulator, first.id).enabled, true);
     const moved = program({ a: { ...CONFIG, actionName: second.name, deleteBehavior: "disable" } });
     assert.deepEqual(describeSteps(await stack.up(moved)), ["replace a", "delete a"]);
-    assert.equal(live(first.id).enabled, false, "the action no longer managed is disabled");
+    assert.equal(live(emulator, first.id).enabled, false, "the action no longer managed is disabled");
     await assertSettled(stack, moved, second.id, "moved");
   });
 });
@@ -175,7 +171,7 @@ describe("null means unset, in check, diff and every hook", () => {
     const run = program({ a: { ...CONFIG, actionName: action.name, ...nulls } });
     const first = await stack.up(run);
     assert.equal(first.outputs.a, WRITTEN);
-    const applied = live(action.id);
+    const applied = live(emulator, action.id);
     assert.equal(applied.enabled, true);
     assert.deepEqual(
       ownedPart(applied.configuration.dateProcessing),
@@ -186,7 +182,7 @@ describe("null means unset, in check, diff and every hook", () => {
     assert.deepEqual(describeSteps(await stack.up(run)), ["same a"]);
     assert.equal(requestsFor(emulator, action).length, seen, "no request for the action");
     await stack.destroy();
-    assert.deepEqual(live(action.id), applied, "deleteBehavior null is retain");
+    assert.deepEqual(live(emulator, action.id), applied, "deleteBehavior null is retain");
   });
 
   test("actionId: null with disable never replaces, so the action is never disabled by an up", async () => {
@@ -196,7 +192,7 @@ describe("null means unset, in check, diff and every hook", () => {
     await stack.up(run);
     for (let i = 0; i < 2; i++) {
       assert.deepEqual(describeSteps(await stack.up(run)), ["same a"]);
-      assert.equal(live(action.id).enabled, true);
+      assert.equal(live(emulator, action.id).enabled, true);
     }
   });
 
@@ -206,7 +202,7 @@ describe("null means unset, in check, diff and every hook", () => {
     await stack.up(program({ a: { ...CONFIG, actionName: action.name, precision: 0 } }));
     const nulled = program({ a: { ...CONFIG, actionName: action.name, precision: null } });
     assert.deepEqual(describeSteps(await stack.up(nulled)), ["update a"]);
-    assert.equal(live(action.id).configuration.dateProcessing?.precision, 3);
+    assert.equal(live(emulator, action.id).configuration.dateProcessing?.precision, 3);
     const explicitDefault = program({ a: { ...CONFIG, actionName: action.name, precision: 3 } });
     assert.deepEqual(describeSteps(await stack.preview(explicitDefault)), ["same a"]);
   });

@@ -8,8 +8,8 @@
 import { ownedPart } from "../helpers/emulator";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { neighbourTimeline, runNeighbours } from "../../benchmarks/bench-neighbours";
-import { declareResources, desiredDateProcessing, resourceName, seedActions } from "../../benchmarks/bench-fixtures";
+import { neighbourTimeline, runNeighbours } from "../helpers/neighbours";
+import { declareResources, desiredDateProcessing, resourceName, seedActions } from "../helpers/fixtures";
 import { compiledPackage, runProgram } from "../helpers/program";
 
 const THROTTLE = { ratePerSecond: 20, burst: 10 }; // the tenant

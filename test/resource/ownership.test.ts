@@ -13,6 +13,10 @@ import type { DataAction } from "../../provider/shared/types";
 import { destroy, refresh, up, type ResourceState } from "../helpers/engine";
 import { startFleet, type Fleet } from "../helpers/fleet";
 import { HostError, ProviderHost } from "../helpers/host";
+import { live } from "../helpers/emulator";
+import { rejection } from "../helpers/assert";
+
+const rejectionOf = (promise: Promise<unknown>) => rejection(promise, HostError);
 
 type Props = Record<string, unknown>;
 
@@ -24,24 +28,13 @@ async function fleet(t: { after(fn: () => unknown): void }, label: string): Prom
 
 /** A second deployment: a new host process for the same stack, as the next `pulumi up` starts. */
 async function nextDeployment(t: { after(fn: () => unknown): void }, f: Fleet): Promise<ProviderHost> {
-  const host = await ProviderHost.start({ cwd: process.cwd(), env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_"))) });
+  const host = await ProviderHost.start({ cwd: process.cwd() });
   t.after(() => host.close());
   await host.configure({ "cxone:baseUrl": f.emulator.url, "cxone:clientId": f.clientId, "cxone:clientSecret": f.clientSecret });
   return host;
 }
 
-function live(f: Fleet, id: string = SEED.targetId): DataAction {
-  return structuredClone(f.emulator.store.get(id) as DataAction);
-}
-
 const puts = (f: Fleet) => f.emulator.requests.filter((r) => r.route === "put");
-
-async function rejection(promise: Promise<unknown>): Promise<HostError> {
-  return (await promise.then(
-    () => assert.fail("expected a failure"),
-    (e: unknown) => e,
-  )) as HostError;
-}
 
 function owned(news: Props, name: string): Props {
   return { ...news, __owner: `cxone-demo/dev/${name}` };
@@ -51,7 +44,7 @@ describe("identity", () => {
   test("an answer about another action is refused before any write", async (t) => {
     const f = await fleet(t, "identity");
     (f.emulator.store.get(SEED.targetId) as DataAction).id = "da-999999"; // a cache or proxy answering for another action
-    const error = await rejection(up(f.host, "prod", { ...f.base, actionId: SEED.targetId, offsetMinutes: 90 }));
+    const error = await rejectionOf(up(f.host, "prod", { ...f.base, actionId: SEED.targetId, offsetMinutes: 90 }));
     assert.match(error.message, /answered with the Data Action "da-999999", not "da-000123"/);
     assert.equal(puts(f).length, 0, "nothing was written");
   });
@@ -95,7 +88,7 @@ describe("names that look like another", () => {
     assert.deepEqual(plain.failures, []);
 
     // A name pasted with a Cyrillic "о": CXone's action has the Latin one.
-    const error = await rejection(up(f.host, "prod", { ...f.base, actionName: "Pr\u043Eduction_Date_Processor", offsetMinutes: 90 }));
+    const error = await rejectionOf(up(f.host, "prod", { ...f.base, actionName: "Pr\u043Eduction_Date_Processor", offsetMinutes: 90 }));
     assert.match(error.message, /"Production_Date_Processor" looks the same but is U\+0050 U\+0072 U\+006F .*, where actionName is U\+0050 U\+0072 U\+043E/);
     assert.equal(puts(f).length, 0);
   });
@@ -104,13 +97,13 @@ describe("names that look like another", () => {
 describe("state holds only the keys this resource owns", () => {
   test("a key the server put into dateProcessing stays in CXone, never in state, and survives restore", async (t) => {
     const f = await fleet(t, "owned-keys");
-    (live(f) && (f.emulator.store.get(SEED.targetId) as DataAction).configuration.dateProcessing as Props).reflected = "Bearer leaked-by-a-proxy";
+    (live(f.emulator) && (f.emulator.store.get(SEED.targetId) as DataAction).configuration.dateProcessing as Props).reflected = "Bearer leaked-by-a-proxy";
     const { state } = await up(f.host, "prod", { ...f.base, offsetMinutes: 90, deleteBehavior: "restore" });
     const text = JSON.stringify(state);
     assert.ok(!text.includes("leaked-by-a-proxy"), "the reflected value is not in state");
     assert.deepEqual(Object.keys((state.outputs.applied as { dateProcessing: Props }).dateProcessing).sort(), ["computedValue", "dstAdjustment", "precision", "sourceField", "targetField", "timezone"]);
     await destroy(f.host, state);
-    assert.equal((live(f).configuration.dateProcessing as Props).reflected, "Bearer leaked-by-a-proxy", "restore keeps the key it does not own");
+    assert.equal((live(f.emulator).configuration.dateProcessing as Props).reflected, "Bearer leaked-by-a-proxy", "restore keeps the key it does not own");
   });
 });
 
@@ -119,17 +112,17 @@ describe("refresh drops a resource only on a confirmed absence", () => {
     const f = await fleet(t, "gateway");
     const { state } = await up(f.host, "prod", { ...f.base, offsetMinutes: 90 });
     f.emulator.setFaults([{ route: "get", kind: "gateway404" }]);
-    const error = await rejection(refresh(f.host, state));
+    const error = await rejectionOf(refresh(f.host, state));
     assert.match(error.message, /not the CXone API's JSON error \(a page from a gateway or proxy\?\)/);
   });
 
   test("the API's not-found, with an action of the same name elsewhere, is a disagreement that keeps the resource", async (t) => {
     const f = await fleet(t, "disagree");
     const { state } = await up(f.host, "prod", { ...f.base, offsetMinutes: 90 });
-    const action = live(f);
+    const action = live(f.emulator);
     f.emulator.store.delete(SEED.targetId);
     f.emulator.store.set("da-555555", { ...action, id: "da-555555" });
-    const error = await rejection(refresh(f.host, state));
+    const error = await rejectionOf(refresh(f.host, state));
     assert.match(error.message, /an action named "Production_Date_Processor" exists as da-555555/);
   });
 
@@ -153,10 +146,10 @@ describe("delete compares before it undoes, in a later deployment too", () => {
       const f = await fleet(t, `edit-${behavior}`);
       const { state } = await up(f.host, "prod", { ...f.base, offsetMinutes: 90, deleteBehavior: behavior });
       (f.emulator.store.get(SEED.targetId) as DataAction).configuration.dateProcessing!.timezone = "Europe/Paris";
-      const before = live(f);
+      const before = live(f.emulator);
       const later = await nextDeployment(t, f);
       await destroy(later, state);
-      assert.deepEqual(live(f), before, "nothing was undone");
+      assert.deepEqual(live(f.emulator), before, "nothing was undone");
       await later.stderrMatching(0, /left the action as it is: .*dateProcessing\.timezone differs/);
     });
 
@@ -167,10 +160,10 @@ describe("delete compares before it undoes, in a later deployment too", () => {
       // The successor, in another deployment, with the very same values: only its record changes.
       const second = await nextDeployment(t, f);
       await up(second, "after", owned(args, "after"));
-      const successor = live(f);
+      const successor = live(f.emulator);
       const third = await nextDeployment(t, f);
       await destroy(third, old);
-      assert.deepEqual(live(f), successor, "the successor's configuration and enabled flag stay");
+      assert.deepEqual(live(f.emulator), successor, "the successor's configuration and enabled flag stay");
       await third.stderrMatching(0, /managedBy \(now "cxone-demo\/dev\/after"\) differs/);
     });
   }
@@ -186,14 +179,14 @@ describe("delete compares before it undoes, in a later deployment too", () => {
     const next = await nextDeployment(t, f);
     await up(next, "successor", owned(args, "successor"));
     await destroy(next, stale);
-    assert.equal(live(f, "da-000124").enabled, true, "the successor's action stays enabled");
+    assert.equal(live(f.emulator, "da-000124").enabled, true, "the successor's action stays enabled");
   });
 });
 
 describe("the original survives", () => {
   test("an update keeps the original from before the first write, and audits what it overwrote", async (t) => {
     const f = await fleet(t, "original");
-    const seeded = live(f).configuration.dateProcessing;
+    const seeded = live(f.emulator).configuration.dateProcessing;
     const created = (await up(f.host, "prod", { ...f.base, offsetMinutes: 90, deleteBehavior: "restore" })).state;
     (f.emulator.store.get(SEED.targetId) as DataAction).configuration.dateProcessing!.timezone = "Europe/Paris"; // console edit
     const { state } = await up(f.host, "prod", { ...f.base, offsetMinutes: 60, deleteBehavior: "restore" }, created);
@@ -204,7 +197,7 @@ describe("the original survives", () => {
 
   test("state from before ownership records: an update keeps state's original, not the console edit it reads", async (t) => {
     const f = await fleet(t, "original-old-state");
-    const seeded = live(f).configuration.dateProcessing;
+    const seeded = live(f.emulator).configuration.dateProcessing;
     const created = (await up(f.host, "prod", { ...f.base, offsetMinutes: 90, deleteBehavior: "restore" })).state;
     const action = f.emulator.store.get(SEED.targetId) as DataAction;
     delete (action.configuration.dateProcessing as Props).managedBy; // as a version before records left the action
@@ -215,7 +208,7 @@ describe("the original survives", () => {
 
   test("a create whose result never reached state: the next create finds the original on the action, and restore puts it back", async (t) => {
     const f = await fleet(t, "crash");
-    const seeded = live(f);
+    const seeded = live(f.emulator);
     const args = { ...f.base, offsetMinutes: 90, deleteBehavior: "restore" };
     await up(f.host, "prod", args); // its state is lost: the host or the runner died before the answer
     const again = await nextDeployment(t, f);
@@ -223,7 +216,7 @@ describe("the original survives", () => {
     assert.deepEqual(state.outputs.original, { dateProcessing: seeded.configuration.dateProcessing, enabled: seeded.enabled });
     assert.deepEqual((state.outputs.audit as Props).overwrote, [], "its own earlier write is no takeover");
     await destroy(again, state);
-    assert.deepEqual(live(f).configuration, seeded.configuration, "the true original is back, record gone");
+    assert.deepEqual(live(f.emulator).configuration, seeded.configuration, "the true original is back, record gone");
   });
 });
 
@@ -234,7 +227,7 @@ describe("one owner per action in a deployment", () => {
     const pinned = owned({ ...f.base, actionId: SEED.targetId, actionName: "another label", offsetMinutes: 30 }, "pinned");
     for (const [name, news] of [["by-name", byName], ["pinned", pinned]] as const) await f.host.check(name, {}, news);
     for (const [name, news] of [["by-name", byName], ["pinned", pinned]] as const) {
-      const error = await rejection(f.host.create(name, (await f.host.check(name, {}, news)).inputs));
+      const error = await rejectionOf(f.host.create(name, (await f.host.check(name, {}, news)).inputs));
       assert.match(error.message, /cxone-demo\/dev\/(by-name|pinned) and cxone-demo\/dev\/(by-name|pinned) both manage the Data Action da-000123/);
     }
     assert.equal(puts(f).length, 0, "nothing was written");

@@ -17,6 +17,7 @@ import { restoreStore, snapshotStore } from "../helpers/fleet";
 import { REPO_ROOT, UNKNOWN } from "../helpers/host";
 import { compiledPackage } from "../helpers/program";
 import { describeSteps, Stack } from "../helpers/stack";
+import { live } from "../helpers/emulator";
 
 const BASIC = path.join(REPO_ROOT, "examples", "basic", "index.ts");
 const GITOPS = path.join(REPO_ROOT, "examples", "gitops");
@@ -45,10 +46,6 @@ async function newStack(config?: Record<string, string>): Promise<Stack> {
   return stack;
 }
 
-function live(id: string = SEED.targetId): DataAction {
-  return structuredClone(emulator.store.get(id) as DataAction);
-}
-
 const apiRequests = () => emulator.requests.filter((r) => r.route !== "webhook");
 
 describe("examples/basic, as a user runs it", () => {
@@ -73,7 +70,7 @@ describe("examples/basic, as a user runs it", () => {
     assert.equal(audit.status, "SUCCESS");
     assert.equal(audit.operation, "create");
     assert.equal(audit.outputTimestamp, "2024-02-29T12:00:00.000-05:00");
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T12:00:00.000-05:00");
+    assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T12:00:00.000-05:00");
 
     emulator.reset();
     const again = await stack.up(BASIC);
@@ -83,7 +80,7 @@ describe("examples/basic, as a user runs it", () => {
   });
 
   test("editing the config updates in place; destroy with restore puts back what was live before", async () => {
-    const before = live();
+    const before = live(emulator);
     const stack = await newStack({ offsetMinutes: "90" });
     await stack.up(BASIC);
     stack.config.offsetMinutes = "180";
@@ -94,12 +91,12 @@ describe("examples/basic, as a user runs it", () => {
     assert.deepEqual(describeSteps(up), ["update production-date-processor"]);
     assert.equal(up.outputs.computedValue, "2024-02-29T13:30:00.000-05:00");
     assert.equal((up.outputs.audit as { operation: string }).operation, "update");
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T13:30:00.000-05:00");
+    assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T13:30:00.000-05:00");
     assert.deepEqual(describeSteps(await stack.preview(BASIC)), ["same production-date-processor"]);
 
     const destroyed = await stack.destroy();
     assert.deepEqual(describeSteps(destroyed), ["delete production-date-processor"]);
-    assert.deepEqual(live().configuration, before.configuration, "restore puts the pre-apply configuration back");
+    assert.deepEqual(live(emulator).configuration, before.configuration, "restore puts the pre-apply configuration back");
     assert.equal(stack.state.size, 0);
   });
 });
@@ -154,7 +151,7 @@ describe("examples/gitops, driven by its YAML file", () => {
     const file = path.join(dir, "actions.yaml");
     const shipped = readFileSync(path.join(GITOPS, "actions.yaml"), "utf8");
     writeFileSync(file, shipped);
-    const production = live();
+    const production = live(emulator);
     const stack = await newStack({ declarations: file, webhookUrl: emulator.webhookUrl });
     const index = path.join(GITOPS, "index.ts");
 
@@ -188,11 +185,11 @@ describe("examples/gitops, driven by its YAML file", () => {
     assert.deepEqual(ours("production-date-processor"), ["update"]);
     assert.deepEqual(ours("staging-date-processor"), ["same"]);
     assert.deepEqual(ours("sydney-month-end"), ["delete"]);
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T13:00:00.000-05:00");
+    assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T13:00:00.000-05:00");
     assert.deepEqual(describeSteps(await stack.preview(index)).filter((s) => !s.startsWith("same ")), [], "a clean preview after the edit");
 
     // Drift in the console shows on refresh and in the next preview.
-    const drifted = live();
+    const drifted = live(emulator);
     drifted.enabled = false;
     emulator.store.set(drifted.id, drifted);
     await stack.refresh();
@@ -200,7 +197,7 @@ describe("examples/gitops, driven by its YAML file", () => {
     assert.deepEqual(afterRefresh.steps.filter((s) => s.name === "production-date-processor").map((s) => s.op), ["update"]);
 
     await stack.destroy();
-    assert.deepEqual(live().configuration, production.configuration, "restore (the entry's deleteBehavior) puts back the configuration");
+    assert.deepEqual(live(emulator).configuration, production.configuration, "restore (the entry's deleteBehavior) puts back the configuration");
   });
 });
 
@@ -226,13 +223,13 @@ describe("component resources", () => {
     assert.deepEqual(describeSteps(up), ["create group-0", "create group-1"]);
     const child = stack.resource("group-0");
     assert.match(child.urn, /test:index:Group\$pulumi-nodejs:dynamic\/cxone:CxoneDateAction::group-0$/);
-    assert.equal(live("da-100001").configuration.dateProcessing?.computedValue, "2024-02-29T16:30:00.000+00:00");
+    assert.equal(live(emulator, "da-100001").configuration.dateProcessing?.computedValue, "2024-02-29T16:30:00.000+00:00");
 
     assert.deepEqual(describeSteps(await stack.up(withGroup)), ["same group-0", "same group-1"]);
     const removed = await stack.up(() => ({}));
     assert.deepEqual(describeSteps(removed), ["delete group-1", "delete group-0", "delete group"]);
-    assert.equal(live("da-100001").enabled, false);
-    assert.equal(live("da-100002").enabled, false);
+    assert.equal(live(emulator, "da-100001").enabled, false);
+    assert.equal(live(emulator, "da-100002").enabled, false);
     assert.equal(stack.state.size, 0);
   });
 });

@@ -2,7 +2,7 @@
  * The resource end to end through Pulumi's own dynamic-provider host, driven over gRPC with the
  * `__provider` text a real program produced under `pulumi.runtime.setMocks`, against the emulator.
  */
-import { ownedPart } from "../helpers/emulator";
+import { ownedPart, live } from "../helpers/emulator";
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { Emulator } from "../../provider/emulator/emulator";
@@ -21,10 +21,6 @@ const seen: string[] = []; // every state blob, log line and error text, scanned
 
 function requests(route?: string) {
   return emulator.requests.filter((r) => route === undefined || r.route === route);
-}
-
-function live(id = "da-000123"): DataAction {
-  return structuredClone(emulator.store.get(id) as DataAction);
 }
 
 function record<T>(value: T): T {
@@ -92,13 +88,13 @@ describe("preview", () => {
 describe("apply", () => {
   test("create adopts the action by name; where it already holds the value, the PUT writes only the ownership record", async () => {
     // The default seed holds the contract's example value, which is what `base` asks for.
-    const before = live();
+    const before = live(emulator);
     const { step, state } = await apply("prod", base);
     assert.equal(step, "create");
     assert.equal(state.id, "da-000123");
     assert.equal(state.outputs.actionId, "da-000123");
     assert.deepEqual(requests().filter((r) => r.route !== "token").map((r) => r.route), ["list", "put"]);
-    assert.deepEqual(ownedPart(live().configuration.dateProcessing), before.configuration.dateProcessing, "the values were already there");
+    assert.deepEqual(ownedPart(live(emulator).configuration.dateProcessing), before.configuration.dateProcessing, "the values were already there");
     const audit = state.outputs.audit as Props;
     assert.equal(audit.putSkipped, false);
     // Token requests serve every resource of the process, so no single audit counts them.
@@ -106,9 +102,9 @@ describe("apply", () => {
   });
 
   test("create writes the value with one lookup and one PUT; foreign keys intact", async () => {
-    const before = live();
+    const before = live(emulator);
     const { state } = await apply("prod", { ...base, offsetMinutes: 90 });
-    const after = live();
+    const after = live(emulator);
     assert.equal(after.configuration.dateProcessing?.computedValue, "2024-02-29T12:00:00.000-05:00");
     assert.equal(after.configuration.dateProcessing?.timezone, "America/New_York");
     for (const key of Object.keys(before.configuration).filter((k) => k !== "dateProcessing")) {
@@ -148,7 +144,7 @@ describe("apply", () => {
 
   test("a changed offset updates with the exact PUT body and keeps foreign keys", async () => {
     const first = await apply("prod", base);
-    const foreign = live().configuration;
+    const foreign = live(emulator).configuration;
     emulator.reset();
     const second = await apply("prod", { ...base, offsetMinutes: 180 }, first.state);
     assert.equal(second.step, "update");
@@ -167,7 +163,7 @@ describe("apply", () => {
 
   test("drift made out of band shows on refresh, then the next up restores it", async () => {
     const first = await apply("prod", base);
-    const drifted = live();
+    const drifted = live(emulator);
     drifted.configuration.dateProcessing!.computedValue = "1999-12-31T23:59:59.000Z";
     drifted.version = (drifted.version ?? 0) + 1;
     emulator.store.set(drifted.id, drifted);
@@ -181,7 +177,7 @@ describe("apply", () => {
     const step = await preview(host, "prod", base, refreshed);
     assert.equal(step.kind, "update");
     await apply("prod", base, refreshed);
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T12:30:00.000-05:00");
+    assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T12:30:00.000-05:00");
   });
 
   test("an action deleted out of band leaves state on refresh", async () => {
@@ -219,14 +215,14 @@ describe("writes without an answer", () => {
     assert.equal(partial.id, "da-000123");
     assert.equal(partial.outputs.applied, null, "what CXone holds is recorded as unknown");
     assert.equal((partial.outputs.audit as Props).status, "PARTIAL");
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T11:40:00.000-05:00");
+    assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T11:40:00.000-05:00");
 
     emulator.reset();
     const next = await apply("prod", news, partial);
     assert.equal(next.step, "update");
     assert.deepEqual(requests().filter((r) => r.route !== "token").map((r) => r.route), ["get"], "read back, nothing left to write");
     assert.equal((next.state.outputs.audit as Props).status, "SUCCESS");
-    assert.deepEqual((next.state.outputs.applied as Props).dateProcessing, ownedPart(live().configuration.dateProcessing));
+    assert.deepEqual((next.state.outputs.applied as Props).dateProcessing, ownedPart(live(emulator).configuration.dateProcessing));
   });
 });
 
@@ -274,7 +270,7 @@ describe("webhook", () => {
       const audit = state.outputs.audit as Props & { webhook: Props };
       assert.equal(audit.status, "PARTIAL");
       assert.equal(audit.webhook.delivered, false);
-      assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T11:32:00.000-05:00");
+      assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T11:32:00.000-05:00");
     } finally {
       emulator.setFaults([]);
     }
@@ -295,7 +291,7 @@ describe("webhook", () => {
       partial = error.state;
       record(partial);
       assert.equal((partial.outputs.audit as Props).status, "PARTIAL");
-      assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T11:33:00.000-05:00");
+      assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T11:33:00.000-05:00");
     } finally {
       emulator.setFaults([]);
     }
@@ -315,27 +311,27 @@ describe("destroy", () => {
   });
 
   test("restore puts back the dateProcessing live before the first apply", async () => {
-    const original = live();
+    const original = live(emulator);
     const news = { ...base, deleteBehavior: "restore", offsetMinutes: 65 };
     const { state } = await apply("prod", news);
     const priorDateProcessing = (state.outputs.original as Props).dateProcessing;
     await destroy(host, state);
-    assert.deepEqual(live().configuration.dateProcessing, priorDateProcessing);
-    assert.notEqual(live().configuration.dateProcessing?.computedValue, "2024-02-29T11:35:00.000-05:00");
+    assert.deepEqual(live(emulator).configuration.dateProcessing, priorDateProcessing);
+    assert.notEqual(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T11:35:00.000-05:00");
     for (const key of Object.keys(original.configuration).filter((k) => k !== "dateProcessing")) {
-      assert.deepEqual(live().configuration[key], original.configuration[key]);
+      assert.deepEqual(live(emulator).configuration[key], original.configuration[key]);
     }
   });
 
   test("restore retains, with a warning, when the action changed since we applied it", async () => {
     const { state } = await apply("prod", { ...base, deleteBehavior: "restore", offsetMinutes: 66 });
-    const changed = live();
+    const changed = live(emulator);
     changed.configuration.dateProcessing!.computedValue = "2030-01-01T00:00:00.000Z";
     emulator.store.set(changed.id, changed);
     // Only what this destroy writes: earlier tests left "restored the configuration" there.
     const from = host.stderr.length;
     await destroy(host, state);
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2030-01-01T00:00:00.000Z");
+    assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2030-01-01T00:00:00.000Z");
     const said = await host.stderrMatching(from, /warning: da-000123: deleteBehavior 'restore' left the action as it is: .*\(dateProcessing\.computedValue differs\)/);
     assert.doesNotMatch(said, /restored the configuration/);
   });
@@ -343,8 +339,8 @@ describe("destroy", () => {
   test("disable sets enabled to false and keeps the configuration", async () => {
     const { state } = await apply("prod", { ...base, deleteBehavior: "disable", offsetMinutes: 67 });
     await destroy(host, state);
-    assert.equal(live().enabled, false);
-    assert.equal(live().configuration.dateProcessing?.computedValue, "2024-02-29T11:37:00.000-05:00");
+    assert.equal(live(emulator).enabled, false);
+    assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T11:37:00.000-05:00");
   });
 });
 

@@ -11,11 +11,11 @@
  */
 import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator/emulator";
-import type { DataAction } from "../provider/shared/types";
-import { inPool, preview, refresh, up, type ResourceState, type StepKind } from "../test/helpers/engine";
-import { makeProgramDir, ProviderHost } from "../test/helpers/host";
-import type { Registration } from "../test/helpers/program";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../../provider/emulator/emulator";
+import type { DataAction } from "../../provider/shared/types";
+import { inPool, preview, refresh, up, type ResourceState, type StepKind } from "./engine";
+import { makeProgramDir, ProviderHost } from "./host";
+import type { Registration } from "./program";
 
 export interface PhaseResult {
   wallMs: number;
@@ -150,8 +150,7 @@ export async function withHost<T>(emulator: Emulator, use: (host: ProviderHost) 
   let host: ProviderHost | undefined;
   try {
     // Credentials reach the host only as stack config, never from this process's environment.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CXONE_")));
-    host = await ProviderHost.start({ cwd: program.dir, env });
+    host = await ProviderHost.start({ cwd: program.dir });
     liveHostPids.add(host.pid());
     await host.configure({
       "cxone:baseUrl": emulator.url,

@@ -1,9 +1,10 @@
 /**
- * The engine's step logic for one resource, the way `pulumi preview` / `up` / `refresh` /
- * `destroy` sequence the provider RPCs: check, then diff against the prior state, then create,
- * update, or replace (create the new one, then delete the old one). No CLI needed.
+ * One resource at a time through the engine model of stack.ts (the model held to the real CLI by
+ * test/engine/model.test.ts): `pulumi preview` / `up` / `refresh` / `destroy` of a single
+ * resource, for tests that drive one hook after another. No CLI needed.
  */
 import { HostError, type ProviderHost } from "./host";
+import { CheckFailed, planStep, refreshOne } from "./stack";
 
 type Props = Record<string, unknown>;
 
@@ -23,26 +24,12 @@ export interface PreviewStep {
   replaces: string[];
 }
 
-export class CheckFailed extends Error {
-  constructor(readonly failures: { property: string; reason: string }[]) {
-    super(`check failed: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-    this.name = "CheckFailed";
-  }
-}
+export { CheckFailed };
 
-/** `pulumi preview` for one resource: check and diff, nothing applied. */
+/** `pulumi preview` for one resource: the engine's step (stack.ts `planStep`), nothing applied. */
 export async function preview(host: ProviderHost, name: string, news: Props, prior?: ResourceState): Promise<PreviewStep> {
-  const checked = await host.check(name, prior?.inputs ?? {}, news);
-  if (checked.failures.length > 0) throw new CheckFailed(checked.failures);
-  if (!prior) return { kind: "create", inputs: checked.inputs, replaces: [] };
-  const diff = await host.diff(name, prior.id, prior.outputs, checked.inputs);
-  if (diff.replaces.length > 0) {
-    // As the engine does: a replacement's inputs are checked again, without the old ones.
-    const rechecked = await host.check(name, {}, news);
-    if (rechecked.failures.length > 0) throw new CheckFailed(rechecked.failures);
-    return { kind: "replace", inputs: rechecked.inputs, replaces: diff.replaces };
-  }
-  return { kind: diff.changes === "none" ? "same" : "update", inputs: checked.inputs, replaces: [] };
+  const plan = await planStep(host, name, news, prior);
+  return { kind: plan.kind, inputs: plan.inputs, replaces: plan.replaces };
 }
 
 /** `pulumi up` for one resource; a partial failure still returns the recorded state, and rethrows. */
@@ -55,6 +42,7 @@ export async function up(host: ProviderHost, name: string, news: Props, prior?: 
       const outputs = await host.update(name, p.id, p.outputs, step.inputs);
       return { step: step.kind, state: { name, id: p.id, inputs: step.inputs, outputs } };
     }
+    // A replace here is the engine's default, create-before-delete.
     const created = await host.create(name, step.inputs);
     if (step.kind === "replace") await host.delete(name, (prior as ResourceState).id, (prior as ResourceState).outputs);
     return { step: step.kind, state: { name, id: created.id, inputs: step.inputs, outputs: created.props } };
@@ -68,13 +56,10 @@ export async function up(host: ProviderHost, name: string, news: Props, prior?: 
   }
 }
 
-/** `pulumi refresh` for one resource: null when the provider reports it gone. */
+/** `pulumi refresh` for one resource (stack.ts `refreshOne`): null when the provider reports it gone. */
 export async function refresh(host: ProviderHost, state: ResourceState): Promise<ResourceState | null> {
-  const read = await host.read(state.name, state.id, state.outputs, state.inputs);
-  if (read.id === "") return null;
-  // As the engine does: refreshed outputs diffed against the recorded inputs; an error fails it.
-  await host.diff(state.name, read.id, read.props, state.inputs);
-  return { ...state, id: read.id, outputs: read.props };
+  const read = await refreshOne(host, state);
+  return read === null ? null : { ...state, ...read };
 }
 
 /** `pulumi destroy` for one resource. */

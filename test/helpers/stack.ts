@@ -73,6 +73,53 @@ export interface StackOptions {
   record?: HostCall[];
 }
 
+/** A check that failed, as the engine reports it: the resource fails, with every failure. */
+export class CheckFailed extends Error {
+  constructor(
+    name: string,
+    readonly failures: { property: string; reason: string }[],
+  ) {
+    super(`${name}: check failed: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+    this.name = "CheckFailed";
+  }
+}
+
+/** What the engine will do with one resource, and the checked inputs it will do it with. */
+export interface Plan {
+  kind: "create" | "update" | "replace" | "same";
+  inputs: Props;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/**
+ * The engine's step for one resource (its step generator): check against the prior inputs, diff
+ * against the prior outputs, and for a replace a second check without the old inputs (their
+ * defaults are no longer carried over), in a preview too. Both the program-level model (Stack)
+ * and the one-resource helpers (engine.ts) take their steps from here.
+ */
+export async function planStep(host: ProviderHost, name: string, news: Props, old?: { id: string; inputs: Props; outputs: Props }): Promise<Plan> {
+  const checked = await host.check(name, old?.inputs ?? {}, news);
+  if (checked.failures.length > 0) throw new CheckFailed(name, checked.failures);
+  if (old === undefined) return { kind: "create", inputs: checked.inputs, replaces: [], deleteBeforeReplace: false };
+  const diff = await host.diff(name, old.id, old.outputs, checked.inputs);
+  if (diff.replaces.length > 0) {
+    const rechecked = await host.check(name, {}, news);
+    if (rechecked.failures.length > 0) throw new CheckFailed(name, rechecked.failures);
+    return { kind: "replace", inputs: rechecked.inputs, replaces: diff.replaces, deleteBeforeReplace: diff.deleteBeforeReplace };
+  }
+  return { kind: diff.changes === "none" ? "same" : "update", inputs: checked.inputs, replaces: [], deleteBeforeReplace: false };
+}
+
+/** The engine's refresh of one resource: read, then the diff an `up` of the unchanged program
+ *  would see (an error there fails the refresh); null when the provider reports it gone. */
+export async function refreshOne(host: ProviderHost, r: { name: string; id: string; inputs: Props; outputs: Props }): Promise<{ id: string; outputs: Props } | null> {
+  const read = await host.read(r.name, r.id, r.outputs, r.inputs);
+  if (read.id === "") return null;
+  await host.diff(r.name, read.id, read.props, r.inputs);
+  return { id: read.id, outputs: read.props };
+}
+
 export const PROJECT = "cxone-demo";
 export const STACK = "dev";
 
@@ -129,15 +176,12 @@ export class Stack {
     const steps: Step[] = [];
     for (const r of [...this.state.values()]) {
       if (!r.custom) continue;
-      const read = await host.read(r.name, r.id, r.outputs, r.inputs);
-      if (read.id === "") {
+      const read = await refreshOne(host, r);
+      if (read === null) {
         this.state.delete(r.urn);
         steps.push({ op: "refresh-delete", urn: r.urn, name: r.name });
       } else {
-        // As the engine does (RefreshStep): the diff an `up` of the unchanged program would see,
-        // refreshed outputs as olds and the recorded inputs as news. An error fails the refresh.
-        await host.diff(r.name, read.id, read.props, r.inputs);
-        this.state.set(r.urn, { ...r, id: read.id, outputs: read.props });
+        this.state.set(r.urn, { ...r, ...read });
         steps.push({ op: "read", urn: r.urn, name: r.name });
       }
     }
@@ -194,7 +238,7 @@ export class Stack {
     const register = async (args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Props }> => {
       const req = request;
       const urn: string = monitor.newUrn(req.getParent(), args.type, args.name);
-      const old = prior.get(urn) ?? aliasOf(req, args, prior, monitor);
+      let old = prior.get(urn) ?? aliasOf(req, args, prior, monitor);
       if (old !== undefined) prior.delete(old.urn);
       const news = wire(args.inputs) as Props;
       const retainOnDelete = req.getRetainondelete() === true;
@@ -211,38 +255,28 @@ export class Stack {
       let checkedInputs: Props | undefined;
       const step = (op: StepOp) => steps.push({ op, urn, name: args.name, inputs: checkedInputs });
       try {
-        const checked = await host.check(args.name, old?.inputs ?? {}, news);
-        if (checked.failures.length > 0) {
-          throw new Error(`${args.name}: check failed: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-        }
-        const inputs = checked.inputs;
-        checkedInputs = inputs;
-        if (old === undefined) {
+        const plan = await planStep(host, args.name, news, old);
+        checkedInputs = plan.inputs;
+        if (plan.kind === "create") {
           step("create");
-          if (preview) return { id: undefined, state: inputs };
-          const created = await host.create(args.name, inputs);
-          entry(created.id, inputs, created.props);
+          if (preview) return { id: undefined, state: plan.inputs };
+          const created = await host.create(args.name, plan.inputs);
+          entry(created.id, plan.inputs, created.props);
           return { id: created.id, state: created.props };
         }
-        const diff = await host.diff(args.name, old.id, old.outputs, inputs);
-        if (diff.replaces.length > 0) {
-          // The engine checks a replacement's inputs again without the old ones (its defaults
-          // are no longer carried over), in a preview too.
-          const rechecked = await host.check(args.name, {}, news);
-          if (rechecked.failures.length > 0) {
-            throw new Error(`${args.name}: check failed: ${rechecked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-          }
-          checkedInputs = rechecked.inputs;
+        old = old as StackResource;
+        const inputs = plan.inputs;
+        if (plan.kind === "replace") {
           step("replace");
-          if (preview) return { id: undefined, state: rechecked.inputs };
-          const deleteFirst = diff.deleteBeforeReplace || req.getDeletebeforereplace() === true;
+          if (preview) return { id: undefined, state: plan.inputs };
+          const deleteFirst = plan.deleteBeforeReplace || req.getDeletebeforereplace() === true;
           if (deleteFirst && !old.retainOnDelete) await host.delete(old.name, old.id, old.outputs);
           if (!deleteFirst) replaced.push(old);
-          const created = await host.create(args.name, rechecked.inputs);
-          entry(created.id, rechecked.inputs, created.props);
+          const created = await host.create(args.name, plan.inputs);
+          entry(created.id, plan.inputs, created.props);
           return { id: created.id, state: created.props };
         }
-        if (diff.changes === "none") {
+        if (plan.kind === "same") {
           step("same");
           entry(old.id, inputs, old.outputs);
           return { id: old.id, state: old.outputs };

@@ -197,8 +197,12 @@ async function notify(webhookUrl: string | null, id: string, payload: unknown): 
 
 type Desired = ReturnType<typeof desiredFrom>;
 
-/** The audit record's fields known before the webhook runs. */
-function auditBase(operation: "create" | "update", desired: Desired, actionId: string, seen: Seen, tally: Tally, putSkipped: boolean, startedAt: number) {
+/**
+ * The audit record's fields known before the webhook runs. `stored`: the computedValue CXone
+ * holds after the apply (the PUT's answer, or the action read back), undefined when unconfirmed:
+ * accuracyValid judges what the server stored, not what this provider meant to write.
+ */
+function auditBase(operation: "create" | "update", desired: Desired, actionId: string, seen: Seen, tally: Tally, putSkipped: boolean, startedAt: number, stored: unknown) {
   const written = desired.owned.dateProcessing.computedValue;
   return {
     requestId: seen.requestId,
@@ -211,7 +215,7 @@ function auditBase(operation: "create" | "update", desired: Desired, actionId: s
     httpRequests: tally.httpRequests,
     retries: tally.retries,
     putSkipped,
-    accuracyValid: accuracyValid(desired.value, desired.computed, written),
+    accuracyValid: stored === written && accuracyValid(desired.value, desired.computed, stored),
     tzdbVersion: tzdbVersion(),
     overwrote: seen.overwrote ?? [],
   };
@@ -240,7 +244,7 @@ function partial(message: string, actionId: string, news: Props, outs: Props): P
  */
 function unconfirmed(error: UnconfirmedWriteError, operation: "create" | "update", news: Props, desired: Desired, actionId: string, seen: Seen, tally: Tally, startedAt: number): PartialApplyError {
   const audit: AuditRecord = {
-    ...auditBase(operation, desired, actionId, seen, tally, false, startedAt),
+    ...auditBase(operation, desired, actionId, seen, tally, false, startedAt, undefined),
     webhook: { delivered: false, status: null, attempts: 0, error: "not sent: the write is unconfirmed" },
     status: "PARTIAL",
   };
@@ -263,7 +267,7 @@ function applier(api: CxoneClient, operation: "create" | "update", news: Props, 
 /** Shared tail of create and update: webhook, audit record, outputs, partial failure. */
 async function finish(operation: "create" | "update", news: Props, desired: Desired, applied: Applied, seen: Seen, tally: Tally, startedAt: number) {
   const actionId = applied.action.id;
-  const base = auditBase(operation, desired, actionId, seen, tally, applied.putSkipped, startedAt);
+  const base = auditBase(operation, desired, actionId, seen, tally, applied.putSkipped, startedAt, applied.action.configuration.dateProcessing?.computedValue);
   const id = deliveryId(seen.token, actionId, ownedOf(applied.action));
   const webhook = await notify(desired.value.webhookUrl, id, { type: "cxone.dateaction.applied", actionId, audit: base });
   const failedDelivery = desired.value.webhookUrl !== null && !webhook.delivered;

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import * as http from "node:http";
+import { describe, test, type TestContext } from "node:test";
+import type { DataAction } from "../../provider/shared/types";
+import { up } from "../helpers/engine";
+import { startFleet } from "../helpers/fleet";
 import { accuracyValid, truncateMs } from "../../provider/resource/audit";
 import { validateInputs } from "../../provider/resource/schema";
 
@@ -86,4 +90,47 @@ test("accuracyValid reads the source with the resource's disambiguation", () => 
     const { value, computed } = valid({ ...inputs, sourceTimezone: "America/New_York", targetTimezone: "UTC" });
     assert.equal(accuracyValid(value, computed, computed.computedValue), true, JSON.stringify(inputs));
   }
+});
+
+describe("accuracyValid judges what CXone stored, through the host", () => {
+  /** A loopback proxy to the emulator that, when `rewrite` is on, answers every PUT with a computedValue an hour later than the one stored. */
+  async function proxy(t: TestContext, target: string, rewrite: { on: boolean }) {
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", async () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !["host", "content-length", "connection"].includes(k))) as Record<string, string>;
+        const answer = await fetch(`${target}${req.url}`, { method: req.method, headers, body: req.method === "GET" ? undefined : body });
+        let text = await answer.text();
+        if (rewrite.on && req.method === "PUT" && answer.status === 200) {
+          const action = JSON.parse(text) as DataAction;
+          action.configuration.dateProcessing!.computedValue = "2024-02-29T13:30:00.000-05:00";
+          text = JSON.stringify(action);
+        }
+        res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  test("true when the PUT's answer holds the value written; false when the server stored another", async (t) => {
+    // A real program's inputs (with __provider), a host and an emulator; the host then talks to
+    // the emulator through the proxy.
+    const fleet = await startFleet("accuracy");
+    t.after(() => fleet.close());
+    const rewrite = { on: false };
+    const url = await proxy(t, fleet.emulator.url, rewrite);
+    await fleet.host.configure({ "cxone:baseUrl": url, "cxone:clientId": fleet.clientId, "cxone:clientSecret": fleet.clientSecret });
+    const host = fleet.host;
+    const news = { ...fleet.base, offsetMinutes: 60 };
+    const first = await up(host, "prod", news);
+    assert.equal((first.state.outputs.audit as { accuracyValid: boolean }).accuracyValid, true);
+    rewrite.on = true;
+    const second = await up(host, "prod", { ...news, offsetMinutes: 120 }, first.state);
+    const audit = second.state.outputs.audit as { accuracyValid: boolean; outputTimestamp: string };
+    assert.equal(audit.outputTimestamp, "2024-02-29T12:30:00.000-05:00", "what was written");
+    assert.equal(audit.accuracyValid, false, "the server answered 13:30: not what was written");
+  });
 });

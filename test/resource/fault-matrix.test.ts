@@ -437,9 +437,12 @@ describe("fault matrix: 20 resources through one host, 10 at a time", () => {
     }
   });
 
-  test("no client secret, webhook secret or token in any state, error or host output", () => {
+  // Runs last in this describe, on what every case of the matrix above recorded (node:test runs a
+  // file's tests in order): the count below fails it if they recorded nothing.
+  test("across every case of the matrix above: no client secret, webhook secret or token in any state, error or host output", () => {
     const tokens = fleet.emulator.issuedTokens();
     assert.ok(tokens.length > 1, "several tokens were issued (revocation)");
+    assert.ok(seen.filter((text) => text !== "").length >= 20, `the matrix recorded its states and errors (${seen.length})`);
     const texts = [...seen, ...fleet.host.stdout, ...fleet.host.stderr];
     assert.equal(countLeaked(texts, [fleet.clientSecret, fleet.webhookSecret, ...tokens]), 0, "a secret leaked");
   });

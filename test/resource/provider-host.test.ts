@@ -9,7 +9,7 @@ import type { Emulator } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
 import { CheckFailed, destroy, preview, refresh, up, type ResourceState } from "../helpers/engine";
 import { restoreStore, snapshotStore, startFleet, type Fleet } from "../helpers/fleet";
-import { HostError, UNKNOWN, type ProviderHost } from "../helpers/host";
+import { HostError, makeProgramDir, ProviderHost, UNKNOWN } from "../helpers/host";
 
 type Props = Record<string, unknown>;
 
@@ -17,20 +17,13 @@ let fleet: Fleet;
 let emulator: Emulator;
 let host: ProviderHost;
 let base: Props;
-const seen: string[] = []; // every state blob, log line and error text, scanned for secrets at the end
 
 function requests(route?: string) {
   return emulator.requests.filter((r) => route === undefined || r.route === route);
 }
 
-function record<T>(value: T): T {
-  seen.push(JSON.stringify(value));
-  return value;
-}
-
 async function apply(name: string, news: Props, prior?: ResourceState) {
   const result = await up(host, name, news, prior);
-  record(result.state);
   return result;
 }
 
@@ -170,7 +163,6 @@ describe("apply", () => {
     emulator.reset();
     const refreshed = await refresh(host, first.state);
     assert.ok(refreshed);
-    record(refreshed);
     assert.equal(requests().filter((r) => r.route !== "token").length, 1);
     const applied = refreshed.outputs.applied as { dateProcessing: { computedValue: string } };
     assert.equal(applied.dateProcessing.computedValue, "1999-12-31T23:59:59.000Z");
@@ -208,10 +200,9 @@ describe("writes without an answer", () => {
     )) as HostError & { state: ResourceState };
     emulator.setFaults([]);
     assert.ok(error instanceof HostError && error.initFailure, String(error));
-    record(error.message);
     assert.match(error.message, /PUT \/api\/v2\/dataactions\/da-000123/);
     assert.match(error.message, /pulumi up/);
-    const partial = record(error.state);
+    const partial = error.state;
     assert.equal(partial.id, "da-000123");
     assert.equal(partial.outputs.applied, null, "what CXone holds is recorded as unknown");
     assert.equal((partial.outputs.audit as Props).status, "PARTIAL");
@@ -287,9 +278,7 @@ describe("webhook", () => {
       )) as HostError & { state: ResourceState };
       assert.ok(error instanceof HostError);
       assert.match(error.message, /webhook/);
-      record(error.message);
-      partial = error.state;
-      record(partial);
+        partial = error.state;
       assert.equal((partial.outputs.audit as Props).status, "PARTIAL");
       assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T11:33:00.000-05:00");
     } finally {
@@ -356,10 +345,36 @@ describe("scale and secrets", () => {
     for (const r of results) assert.equal((r.state.outputs.audit as Props).status, "SUCCESS");
   });
 
-  test("no client secret, webhook secret or token appears in any state, log line or error", async () => {
+  test("no client secret, webhook secret or token appears in any state, log line or error, of traffic this test makes with the debug log on", async (t) => {
+    // Its own host, logging every hook and attempt, and its own traffic: a create with a signed
+    // webhook, an update whose PUTs fail (errors quoting the server), a revoked token, a refresh
+    // and a destroy. What earlier tests left behind is not what this test judges.
+    const program = makeProgramDir();
+    t.after(() => program.remove());
+    const own = await ProviderHost.start({ cwd: program.dir, env: { CXONE_LOG: "debug" } });
+    t.after(() => own.close());
+    await own.configure({ "cxone:baseUrl": emulator.url, "cxone:clientId": fleet.clientId, "cxone:clientSecret": fleet.clientSecret, "cxone:webhookSecret": fleet.webhookSecret });
+    const texts: string[] = [];
+    const news = { ...base, deleteBehavior: "restore", webhookUrl: emulator.webhookUrl, offsetMinutes: 44 };
+    const created = await up(own, "leak-scan", news);
+    texts.push(JSON.stringify(created.state));
+    emulator.setFaults([{ route: "put", kind: "5xx", status: 503 }]);
+    const failed = await up(own, "leak-scan", { ...news, offsetMinutes: 45 }, created.state).then(
+      () => assert.fail("expected the update to fail"),
+      (e: Error) => e,
+    );
+    emulator.setFaults([]);
+    texts.push(failed.message, JSON.stringify((failed as { state?: unknown }).state ?? null));
+    emulator.revokeTokens();
+    const refreshed = await refresh(own, created.state);
+    texts.push(JSON.stringify(refreshed));
+    await destroy(own, created.state);
+    texts.push(...own.stdout, ...own.stderr);
     const tokens = emulator.issuedTokens();
-    assert.ok(tokens.length > 0);
-    const haystack = [...seen, ...host.stdout, ...host.stderr].join("\n");
+    assert.ok(tokens.length >= 2, "a token before and after the revocation");
+    assert.ok(own.stderr.join("").split("\n").length > 20, "the debug log wrote its lines");
+    assert.ok(emulator.deliveries.some((d) => d.signatureValid === true), "a signed webhook went out");
+    const haystack = texts.join("\n");
     for (const needle of [fleet.clientSecret, fleet.webhookSecret, ...tokens]) {
       assert.equal(haystack.includes(needle), false, "a secret leaked into state, logs or errors");
     }

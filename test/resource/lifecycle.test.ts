@@ -8,7 +8,10 @@ import { ownedPart, live } from "../helpers/emulator";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startEmulator, type Emulator } from "../../provider/emulator/emulator";
-import { INPUT_DEFAULTS } from "../../provider/resource/inputs";
+import { INPUT_NAMES } from "../../provider/resource/inputs";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { REPO_ROOT } from "../helpers/host";
 import type { DataAction } from "../../provider/shared/types";
 import { requestsFor } from "../helpers/fleet";
 import { compiledPackage } from "../helpers/program";
@@ -160,9 +163,17 @@ describe("renames end with the new configuration live and enabled", { concurrenc
 });
 
 describe("null means unset, in check, diff and every hook", () => {
-  // Every optional input the resource declares (a new one is covered as it lands), but the
-  // offset CONFIG gives.
-  const OPTIONAL = [...Object.keys(INPUT_DEFAULTS), "triggers"].filter((name) => !(name in CONFIG));
+  // Every optional input, read from the README's inputs table (the documented contract, not the
+  // code under test), which must list every input the schema has; but the offset CONFIG gives.
+  const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  const table = readme.slice(readme.indexOf("| input | type | default | meaning |"));
+  const rows = [...table.slice(0, table.indexOf("\n\n")).matchAll(/^\| `(\w+)`(?: \/ `(\w+)`)? \| (?:[^|\\]|\\.)+ \| ((?:[^|\\]|\\.)+) \|/gm)];
+  const documented = rows.flatMap((m) => [m[1], m[2]].filter((n): n is string => n !== undefined).map((name) => ({ name, required: m[3].trim() === "required" })));
+  const OPTIONAL = documented.filter((d) => !d.required).map((d) => d.name).filter((name) => !(name in CONFIG));
+
+  test("the README's inputs table lists every input the schema has", () => {
+    assert.deepEqual(documented.map((d) => d.name).sort(), [...INPUT_NAMES].sort());
+  });
 
   test("every optional input null: applied with defaults, the next up is same with no request, destroy retains", async () => {
     const action = freshAction();

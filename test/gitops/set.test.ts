@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../../provider/emulator/emulator";
 import { startEmulator } from "../helpers/emulator";
 import { inPool, preview, up } from "../helpers/engine";
-import { makeProgramDir, ProviderHost } from "../helpers/host";
+import { ownHost } from "../helpers/host";
 import { compiledPackage, runProgram, type Registration } from "../helpers/program";
 
 const { CxoneDateActionSet, DeclarationError } = compiledPackage();
@@ -180,11 +180,7 @@ describe("CxoneDateActionSet", () => {
   test("through Pulumi's dynamic-provider host: every entry is applied and a second preview changes nothing", async (t) => {
     const emulator = await startEmulator(t);
     const run = await runSet({ files: declarationFile(t) }, { webhookUrl: emulator.webhookUrl });
-    const program = makeProgramDir();
-    t.after(() => program.remove());
-    const host = await ProviderHost.start({ cwd: program.dir });
-    t.after(() => host.close());
-    await host.configure({ "cxone:baseUrl": emulator.url, "cxone:clientId": EMULATOR_CLIENT_ID, "cxone:clientSecret": EMULATOR_CLIENT_SECRET });
+    const host = await ownHost(t, { "cxone:baseUrl": emulator.url, "cxone:clientId": EMULATOR_CLIENT_ID, "cxone:clientSecret": EMULATOR_CLIENT_SECRET });
     const states = await inPool(run.registrations, 3, async (r) => (await up(host, r.name, r.inputs)).state);
     const live = new Map([...emulator.store.values()].map((a) => [a.name, a.configuration.dateProcessing?.computedValue]));
     assert.equal(live.get("Production_Date_Processor"), "2024-02-29T12:30:00.000-05:00");

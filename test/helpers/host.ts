@@ -256,3 +256,17 @@ export class ProviderHost {
     }
   }
 }
+
+/**
+ * A provider host in a program directory of its own, configured with `config` (the stack config
+ * the engine would pass), both removed when `t` ends: the setup a test that needs its own host
+ * (its own environment, its own tenant) writes once here instead of by hand.
+ */
+export async function ownHost(t: { after(fn: () => unknown): void }, config: Record<string, string>, env?: NodeJS.ProcessEnv): Promise<ProviderHost> {
+  const program = makeProgramDir();
+  t.after(() => program.remove());
+  const host = await ProviderHost.start({ cwd: program.dir, env });
+  t.after(() => host.close());
+  await host.configure(config);
+  return host;
+}

@@ -9,7 +9,7 @@ import { after, before, beforeEach, test } from "node:test";
 import { SEED, startEmulator, type Emulator } from "../../provider/emulator/emulator";
 import { inPool, up } from "../helpers/engine";
 import { countLeaked } from "../helpers/fleet";
-import { HostError, makeProgramDir, ProviderHost } from "../helpers/host";
+import { HostError, makeProgramDir, ownHost, ProviderHost } from "../helpers/host";
 import { compiledPackage, runProgram } from "../helpers/program";
 
 type Props = Record<string, unknown>;
@@ -178,18 +178,13 @@ test("an error a hook throws carries the request id its log lines carry", async 
   assert.ok(linesSince(from).every((l) => l.fields.req === id), "every line of the failed apply has its id");
 });
 
-test("cxone:logLevel in stack config wins over CXONE_LOG; info leaves out the attempts that went well", async () => {
-  const program = makeProgramDir();
-  const own = await ProviderHost.start({ cwd: program.dir, env: { CXONE_LOG: "debug" } });
-  try {
-    await own.configure({ "cxone:baseUrl": emulator.url, "cxone:clientId": clientId, "cxone:clientSecret": clientSecret, "cxone:logLevel": "info" });
-    emulator.setFaults([{ route: "put", kind: "429", count: 1, retryAfterSeconds: 0 }]);
+test("cxone:logLevel in stack config wins over CXONE_LOG; info leaves out the attempts that went well", async (t) => {
+  const own = await ownHost(t, { "cxone:baseUrl": emulator.url, "cxone:clientId": clientId, "cxone:clientSecret": clientSecret, "cxone:logLevel": "info" }, { CXONE_LOG: "debug" });
+  emulator.setFaults([{ route: "put", kind: "429", count: 1, retryAfterSeconds: 0 }]);
     const { webhookUrl: _none, ...withoutWebhook } = base;
     const { state } = await up(own, "info-level", { ...withoutWebhook, offsetMinutes: 45 });
     const requestId = (state.outputs.audit as Props).requestId;
-    const text = () => own.stderr.join("");
-    for (let i = 0; i < 100 && !text().includes("phase=end"); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    const lines = text().split("\n").filter((l) => l.startsWith("cxone "));
+    const lines = (await own.stderrMatching(0, /phase=end/)).split("\n").filter((l) => l.startsWith("cxone "));
     assert.ok(lines.length > 0, "info lines are written");
     assert.ok(lines.every((l) => l.includes(" level=info ") && l.includes(` req=${requestId} `)), lines.join("\n"));
     assert.deepEqual(
@@ -200,20 +195,9 @@ test("cxone:logLevel in stack config wins over CXONE_LOG; info leaves out the at
         ["hook", "create", "ok"],
       ],
     );
-  } finally {
-    await own.close();
-    program.remove();
-  }
 });
 
-test("an unknown cxone:logLevel fails the first call (preview's check) naming the setting and its values", async () => {
-  const program = makeProgramDir();
-  const own = await ProviderHost.start({ cwd: program.dir });
-  try {
-    await own.configure({ "cxone:baseUrl": emulator.url, "cxone:logLevel": "verbose" });
-    await assert.rejects(own.check("bad-level", {}, base), (e: unknown) => e instanceof HostError && /cxone:logLevel .*"verbose".*off, info, debug/.test(e.message));
-  } finally {
-    await own.close();
-    program.remove();
-  }
+test("an unknown cxone:logLevel fails the first call (preview's check) naming the setting and its values", async (t) => {
+  const own = await ownHost(t, { "cxone:baseUrl": emulator.url, "cxone:logLevel": "verbose" });
+  await assert.rejects(own.check("bad-level", {}, base), (e: unknown) => e instanceof HostError && /cxone:logLevel .*"verbose".*off, info, debug/.test(e.message));
 });

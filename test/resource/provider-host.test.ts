@@ -9,7 +9,7 @@ import type { Emulator } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
 import { CheckFailed, destroy, preview, refresh, up, type ResourceState } from "../helpers/engine";
 import { restoreStore, snapshotStore, startFleet, type Fleet } from "../helpers/fleet";
-import { HostError, makeProgramDir, ProviderHost, UNKNOWN } from "../helpers/host";
+import { HostError, ownHost, UNKNOWN, type ProviderHost } from "../helpers/host";
 
 type Props = Record<string, unknown>;
 
@@ -349,11 +349,8 @@ describe("scale and secrets", () => {
     // Its own host, logging every hook and attempt, and its own traffic: a create with a signed
     // webhook, an update whose PUTs fail (errors quoting the server), a revoked token, a refresh
     // and a destroy. What earlier tests left behind is not what this test judges.
-    const program = makeProgramDir();
-    t.after(() => program.remove());
-    const own = await ProviderHost.start({ cwd: program.dir, env: { CXONE_LOG: "debug" } });
-    t.after(() => own.close());
-    await own.configure({ "cxone:baseUrl": emulator.url, "cxone:clientId": fleet.clientId, "cxone:clientSecret": fleet.clientSecret, "cxone:webhookSecret": fleet.webhookSecret });
+    const config = { "cxone:baseUrl": emulator.url, "cxone:clientId": fleet.clientId, "cxone:clientSecret": fleet.clientSecret, "cxone:webhookSecret": fleet.webhookSecret };
+    const own = await ownHost(t, config, { CXONE_LOG: "debug" });
     const texts: string[] = [];
     const news = { ...base, deleteBehavior: "restore", webhookUrl: emulator.webhookUrl, offsetMinutes: 44 };
     const created = await up(own, "leak-scan", news);

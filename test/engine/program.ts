@@ -12,6 +12,7 @@ import { EngineProject, findCli, installPackage, type Cli, type Installation } f
 import { lockedVersion, npm, packPackage, type Packed } from "../package/pack";
 import type { Emulator, EmulatorOptions } from "../../provider/emulator/emulator";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../../provider/emulator/emulator";
+import { VALID_INPUTS } from "../helpers/fixtures";
 
 /** A reference to another resource's output: an input unknown until that resource is created. */
 export interface OutputRef {
@@ -78,10 +79,7 @@ module.exports = Object.fromEntries(
 `;
 
 export const BASE_ARGS = {
-  actionName: "Production_Date_Processor",
-  sourceTimestamp: "2024-02-29T15:30:00.000Z",
-  targetTimezone: "America/New_York",
-  operation: "ADD_OFFSET",
+  ...VALID_INPUTS,
   offsetMinutes: 90,
 };
 

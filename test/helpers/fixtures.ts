@@ -1,5 +1,6 @@
 /**
- * What `npm run bench` deploys: generated Data Actions for the emulator's store, and the
+ * The inputs tests start from: the one valid input set (the original design's example), and what
+ * `npm run bench` deploys: generated Data Actions for the emulator's store, and the
  * CxoneDateAction declarations a program registers for them. Resource i manages action i.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -7,6 +8,16 @@ import type { DataAction, DateProcessing } from "../../provider/shared/types";
 import type { compiledPackage } from "./program";
 
 type Package = ReturnType<typeof compiledPackage>;
+
+/** The original design's example: valid, every optional input left out; it writes
+ *  2024-02-29T12:30:00.000-05:00 to the emulator's Production_Date_Processor. */
+export const VALID_INPUTS = {
+  actionName: "Production_Date_Processor",
+  sourceTimestamp: "2024-02-29T15:30:00.000Z",
+  targetTimezone: "America/New_York",
+  operation: "ADD_OFFSET",
+  offsetMinutes: 120,
+} as const;
 
 // Several zones, so the declarations are not all alike; none is needed for the figures.
 const ZONES = ["America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Sydney", "UTC", "America/Sao_Paulo"];

@@ -9,6 +9,7 @@ import type { DataAction } from "../../provider/shared/types";
 import { up, type ResourceState } from "./engine";
 import { HostError, makeProgramDir, ProviderHost } from "./host";
 import { compiledPackage, runProgram } from "./program";
+import { VALID_INPUTS } from "./fixtures";
 
 type Props = Record<string, unknown>;
 
@@ -48,11 +49,7 @@ export async function startFleet(label: string): Promise<Fleet> {
     const { CxoneDateAction } = compiledPackage();
     const registrations = await runProgram(() => [
       new CxoneDateAction(label, {
-        actionName: "Production_Date_Processor",
-        sourceTimestamp: "2024-02-29T15:30:00.000Z",
-        targetTimezone: "America/New_York",
-        operation: "ADD_OFFSET",
-        offsetMinutes: 120,
+        ...VALID_INPUTS,
       }),
     ]);
     host = await ProviderHost.start({ cwd: program.dir });

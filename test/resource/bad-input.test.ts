@@ -19,6 +19,7 @@ import * as implementation from "../../provider/resource/implementation";
 import { INPUT_NAMES, UNKNOWN, checkInputs, containsUnknown } from "../../provider/resource/schema";
 import type { ResourceState } from "../helpers/engine";
 import { applyOne, countLeaked, startFleet, type Fleet } from "../helpers/fleet";
+import { VALID_INPUTS } from "../helpers/fixtures";
 
 type Props = Record<string, unknown>;
 
@@ -29,11 +30,7 @@ const MARKER = `planted-credential-${process.pid}`;
 
 /** Valid user inputs: the starting point most generated inputs are mutations of. */
 const VALID: Props = {
-  actionName: "Production_Date_Processor",
-  sourceTimestamp: "2024-02-29T15:30:00.000Z",
-  targetTimezone: "America/New_York",
-  operation: "ADD_OFFSET",
-  offsetMinutes: 120,
+  ...VALID_INPUTS,
 };
 
 let fleet: Fleet;

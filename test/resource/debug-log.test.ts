@@ -11,6 +11,7 @@ import { inPool, up } from "../helpers/engine";
 import { countLeaked } from "../helpers/fleet";
 import { HostError, makeProgramDir, ownHost, ProviderHost } from "../helpers/host";
 import { compiledPackage, runProgram } from "../helpers/program";
+import { VALID_INPUTS } from "../helpers/fixtures";
 
 type Props = Record<string, unknown>;
 
@@ -60,10 +61,7 @@ before(async () => {
   const { CxoneDateAction } = compiledPackage();
   const registrations = await runProgram(() => [
     new CxoneDateAction("logged", {
-      actionName: "Production_Date_Processor",
-      sourceTimestamp: "2024-02-29T15:30:00.000Z",
-      targetTimezone: "America/New_York",
-      operation: "ADD_OFFSET",
+      ...VALID_INPUTS,
       offsetMinutes: 90,
       webhookUrl: `${emulator.webhookUrl}?token=${hookToken}`,
     }),

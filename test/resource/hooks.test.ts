@@ -13,6 +13,7 @@ import { HostError, makeProgramDir, ProviderHost, UNKNOWN } from "../helpers/hos
 import { compiledPackage, runProgram } from "../helpers/program";
 import { live } from "../helpers/emulator";
 import { rejection as rejectedWith } from "../helpers/assert";
+import { VALID_INPUTS } from "../helpers/fixtures";
 
 const rejection = (promise: Promise<unknown>) => rejectedWith(promise, HostError);
 
@@ -47,7 +48,7 @@ before(async () => {
   [host, writeOnlyHost] = await Promise.all([startHost(FULL), startHost(WRITE_ONLY)]);
   const { CxoneDateAction } = compiledPackage();
   const [registration] = await runProgram(() => [
-    new CxoneDateAction("hooks", { actionName: NAME, sourceTimestamp: "2024-02-29T15:30:00.000Z", targetTimezone: "America/New_York", operation: "ADD_OFFSET", offsetMinutes: 120 }),
+    new CxoneDateAction("hooks", { ...VALID_INPUTS, actionName: NAME }),
   ]);
   base = registration.inputs;
 });

@@ -6,16 +6,13 @@ import { INPUT_NAMES, UNKNOWN, checkInputs, normalizeDesired, validateInputs, ty
 import { editDistance } from "../../provider/shared/distance";
 import { canonicalZone, suggestZones } from "../../provider/dates/zones";
 import { createRequire } from "node:module";
+import { VALID_INPUTS } from "../helpers/fixtures";
 
 const require = createRequire(__filename);
 
 /** The original design's example: valid, every optional input left out. */
 const BASE = {
-  actionName: "Production_Date_Processor",
-  sourceTimestamp: "2024-02-29T15:30:00.000Z",
-  targetTimezone: "America/New_York",
-  operation: "ADD_OFFSET",
-  offsetMinutes: 120,
+  ...VALID_INPUTS,
 };
 
 const COMPUTED_KEYS = ["computedValue", "computedValueUtc", "computedEpochMs"];

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { loadDeclarations, type Declaration } from "../gitops/load";
+import { CONTROL_CHARACTER, escapeRawControls } from "../resource/messages";
 import { withSuggestion } from "./args";
 import { DeclarationError, formatProblem, type DeclarationProblem } from "../gitops/source";
 
@@ -31,16 +32,16 @@ any problem is found, 2 on a usage error or when the files could not be checked 
 const FORMATS = ["text", "github", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
+const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, "gu");
+const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
 /**
  * Every character that could end or forge a line of a CI log, shown as an escape instead: C0 and C1
  * controls, DEL and the Unicode line separators (a file name or an unknown key comes from the pull
  * request, and a runner reads a line that starts "::" or "##[" as a workflow command).
  */
 function visible(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, (c) => {
-    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
-  });
+  return text.replace(CONTROL_CHARACTERS, (c) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
 }
 
 /**
@@ -53,10 +54,9 @@ function shownFile(file: string): string {
   return /^[A-Za-z0-9._/]/.test(shown) ? shown : `./${shown}`;
 }
 
-/** JSON with DEL, C1 and the line separators escaped too (JSON.stringify leaves them raw): the
- *  same document to a parser, nothing a log viewer acts on. */
+/** The JSON document, nothing in it a log viewer acts on. */
 function asciiJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escapeRawControls(JSON.stringify(value, null, 2));
 }
 
 /** A problem as text, one line whatever the file holds. */

@@ -22,6 +22,20 @@ export function tzdbVersion(): string {
 }
 
 const zones = new Map<string, Zone>();
+const icuIds = new Map<string, string>();
+
+/**
+ * ICU's id for a zone this Node knows: one per zone as CLDR groups them ("UTC" for every UTC
+ * name). Call it with valid names only (lookupZone, canonicalZone do), so the cache stays bounded.
+ */
+export function icuZoneId(name: string): string {
+  let id = icuIds.get(name);
+  if (id === undefined) {
+    id = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+    icuIds.set(name, id);
+  }
+  return id;
+}
 
 /** The luxon zone for an IANA name, or undefined when this Node's ICU does not know it. */
 export function lookupZone(name: string): Zone | undefined {
@@ -31,7 +45,7 @@ export function lookupZone(name: string): Zone | undefined {
   // here to behave the same on every Node version.
   if (name.startsWith("+") || name.startsWith("-") || !IANAZone.isValidZone(name)) return undefined;
   // UTC's offset is always zero: luxon's fixed zone answers without a round trip through Intl.
-  const utc = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone === "UTC";
+  const utc = icuZoneId(name) === "UTC";
   const zone = utc ? FixedOffsetZone.utcInstance : IANAZone.create(name);
   zones.set(name, zone); // only valid names are kept, so the map stays bounded
   return zone;

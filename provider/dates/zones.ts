@@ -2,7 +2,7 @@
  * Time-zone names: the one spelling of each zone, and "did you mean" for a misspelt one, so a
  * check failure can say what to write instead.
  */
-import { isValidTimeZone } from "./timezone";
+import { icuZoneId as icuId, isValidTimeZone } from "./timezone";
 import { editDistance } from "../shared/distance";
 
 /** The IANA time zone database as the `tzdata` package ships it: each name to its rules (a
@@ -20,7 +20,6 @@ interface Candidate {
 
 let iana: { version: string; zones: Record<string, unknown>; byLower: Map<string, string> } | undefined;
 let cache: Candidate[] | undefined;
-const icuIds = new Map<string, string>();
 
 /** Loaded on the first zone checked (about 200 KB of JSON), then kept for the process. */
 function ianaData(): NonNullable<typeof iana> {
@@ -35,16 +34,6 @@ function ianaData(): NonNullable<typeof iana> {
 /** The IANA database release the zone names are checked against, e.g. "2026d". */
 export function ianaVersion(): string {
   return ianaData().version;
-}
-
-/** ICU's id for a zone Node knows: one per zone as CLDR groups them ("UTC" for every UTC name). */
-function icuId(name: string): string {
-  let id = icuIds.get(name);
-  if (id === undefined) {
-    id = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
-    icuIds.set(name, id);
-  }
-  return id;
 }
 
 /** The Zone an IANA name stands for: itself, or the end of its chain of links. */

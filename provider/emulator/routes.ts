@@ -16,7 +16,6 @@ import type { DataAction } from "../shared/types";
 export const SCOPE_READ = "dataactions:read";
 /** The OAuth scope that lets a token write Data Actions. */
 export const SCOPE_WRITE = "dataactions:write";
-export const ACTIONS_PATH = DEFAULTS.actionsPath;
 export const WEBHOOK_PATH = "/webhooks/receiver";
 const REDACTED = "[redacted]";
 
@@ -38,7 +37,7 @@ const oauthError = (status: number, error: string, description: string): Reply =
 });
 
 /** The route of a request; `actionsPath` is where the emulator serves the Data Action collection. */
-export function classify(method: string, path: string, actionsPath: string = ACTIONS_PATH): ConcreteRoute | "other" {
+export function classify(method: string, path: string, actionsPath: string): ConcreteRoute | "other" {
   if (path === DEFAULTS.tokenPath) return method === "POST" ? "token" : "other";
   if (path === actionsPath) return method === "GET" ? "list" : "other";
   if (path === WEBHOOK_PATH) return method === "POST" ? "webhook" : "other";
@@ -49,7 +48,7 @@ export function classify(method: string, path: string, actionsPath: string = ACT
 }
 
 /** A 405 for a path some method serves, else a 404. */
-export function otherRoute(method: string, path: string, actionsPath: string = ACTIONS_PATH): Reply {
+export function otherRoute(method: string, path: string, actionsPath: string): Reply {
   const known = ["GET", "PUT", "POST"].some((m) => classify(m, path, actionsPath) !== "other");
   return known ? message(405, `${method} is not allowed on ${path}`) : message(404, `no route for ${method} ${path}`);
 }
@@ -106,7 +105,7 @@ export class ApiRoutes {
     private readonly clients: Record<string, EmulatorClient>,
     private readonly ttlS: number,
     private readonly now: () => number,
-    private readonly actionsPath: string = ACTIONS_PATH,
+    private readonly actionsPath: string,
   ) {}
 
   revokeTokens(): void {

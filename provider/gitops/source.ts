@@ -49,19 +49,16 @@ export interface SourceFile {
 /** The tags of YAML 1.2's core schema: any other tag is refused, not silently read as text. */
 const CORE_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
 
-/** The parser's own codes, in the words of a declaration file's author. */
+/** The parser's own codes, in the words of a declaration file's author (a repeated key and an
+ *  unknown tag are worded where they are met: parseSource, checkShape). */
 function yamlReason(error: YAMLError): string {
   switch (error.code) {
-    case "DUPLICATE_KEY":
-      return "";
     case "MULTIPLE_DOCS":
       return `holds more than one YAML document (a second "---"); a declaration file is one document: move the others to files of their own`;
     case "RESOURCE_EXHAUSTION":
       return `is nested too deeply to read; a declaration file needs ${LIMITS.depth} levels at most`;
     case "BAD_DIRECTIVE":
       return `a directive here is not YAML 1.2 (${error.message.split(" at line")[0]}); remove it: declaration files are YAML 1.2`;
-    case "TAG_RESOLVE_FAILED":
-      return "";
     default:
       return `not valid YAML: ${error.message.split("\n")[0]}`;
   }

@@ -13,12 +13,6 @@ import type { DeclarationProblem } from "./source";
 
 const YAML_NAME = /\.ya?ml$/i;
 
-export interface DeclarationText {
-  /** The path as the user will recognise it: under the path they gave, links not resolved. */
-  file: string;
-  text: string;
-}
-
 /** Whether `inner` is `root` or inside it; both real paths. */
 function within(root: string, inner: string): boolean {
   const relative = path.relative(root, inner);

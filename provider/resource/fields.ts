@@ -16,7 +16,7 @@ import {
   PRECISIONS,
   VALUE_FORMATS,
 } from "./inputs";
-import { closestName, got, orList, quote, unquoteHint } from "./messages";
+import { closestName, CONTROL_CHARACTER, got, orList, quote, unquoteHint } from "./messages";
 import { DEFAULTS } from "../shared/defaults";
 import { isLoopback, TENANT_NAME } from "../cxone/config";
 
@@ -182,7 +182,7 @@ const urlRule: Rule<string> = (text) => {
 function controlCharacter(name: string): Rule<string> {
   return (value) => {
     const chars = [...value];
-    const at = chars.findIndex((c) => /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(c));
+    const at = chars.findIndex((c) => CONTROL_CHARACTER.test(c));
     if (at === -1) return undefined;
     const code = (chars[at].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0");
     return `${name} holds the control character U+${code} at position ${at + 1}; no ${name} has one: remove it`;

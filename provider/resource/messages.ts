@@ -6,11 +6,19 @@ import { editDistance } from "../shared/distance";
 
 const MAX_SHOWN = 60; // characters of a user's string quoted in a message
 
-/** A user's string in quotes, cut short. JSON escapes C0 controls; DEL, C1 and the Unicode line
- *  separators are escaped too, so no character of it can break the line a message is printed on. */
+/** A control character: C0, DEL, C1, or a Unicode line or paragraph separator. Any of them can
+ *  end or forge the line it is printed on (a CI log reads "::" at a line's start as a command). */
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+
+/** JSON text with the control characters JSON.stringify leaves raw (DEL, C1, the separators)
+ *  escaped as well: the same value to a parser, nothing a log viewer acts on. */
+export function escapeRawControls(json: string): string {
+  return json.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A user's string in quotes, cut short, no character of it able to break the line it is printed on. */
 export function quote(text: string): string {
-  const shown = JSON.stringify(text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text);
-  return shown.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escapeRawControls(JSON.stringify(text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text));
 }
 
 /** What a wrong value is, for "got ...". Strings are quoted and cut short. */

@@ -71,7 +71,9 @@ export function declarationFiles(paths: readonly string[]): Found[] {
       found.push({ file: given, real });
       continue;
     }
-    const under = walk(given, real);
+    // The root links are judged against must be real: a directory reached through a linked
+    // parent (a checkout under a linked home) would otherwise have every link inside it refused.
+    const under = walk(given, realpathSync(real));
     if (under.length === 0) problem(given, "cannot be read: is a directory without any .yaml or .yml file");
     found.push(...under);
   }

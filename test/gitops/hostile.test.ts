@@ -192,6 +192,16 @@ describe("directories: recursive, stable order, links never followed out", () =>
     assert.ok(!problems.join("\n").includes("stolen"));
   });
 
+  test("a directory reached through a linked parent is its own real root: links inside it are still inside", (t) => {
+    const { base, root } = tree(t);
+    // base/via -> base, so base/via/decl is decl by another path (a checkout under a linked home).
+    symlinkSync(base, path.join(base, "via"));
+    symlinkSync(path.join(root, "b.yaml"), path.join(root, "3-inside.yaml"));
+    const problems = problemsOf(() => loadDeclarations(path.join(base, "via", "decl")), path.join(base, "via", "decl"));
+    // The inner link is read (its entry is the duplicate name), not refused as a link out.
+    assert.deepEqual(problems, ["b.yaml:3:3: b-entry: the entry name b-entry is already used at 3-inside.yaml:3:3; entry names are Pulumi resource names and must be unique"]);
+  });
+
   test("a link named directly must stay beside itself; a directory link named directly is its own root", (t) => {
     const { base, root, outside } = tree(t);
     const dirLink = path.join(base, "linked");

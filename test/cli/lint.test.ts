@@ -6,17 +6,12 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test, type TestContext } from "node:test";
-import { lint, tempDir } from "../helpers/bin";
+import { lint } from "../helpers/bin";
+import { tempDir, writeFile } from "../helpers/files";
 import { REPO_ROOT } from "../helpers/host";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "gitops", "actions.yaml");
 const dir = (t: TestContext) => tempDir(t);
-
-function write(root: string, name: string, text: string): string {
-  const file = path.join(root, name);
-  writeFileSync(file, text);
-  return file;
-}
 
 const ENTRY = `    actionName: Production_Date_Processor
     sourceTimestamp: "2024-02-29T15:30:00.000Z"
@@ -162,9 +157,9 @@ describe("cxone-date lint against files built to inject", { concurrency: 2 }, ()
     const root = dir(t);
     const value = (s: string) => JSON.stringify(s);
     // actionName and actionId with line breaks, an unknown key with CR and U+2028, a value with NEL.
-    write(root, "::stop-commands::pwn.yaml", `version: 1\nactions:\n  prod:\n${ENTRY.replace("Production_Date_Processor", value("x\n::add-mask::y\r##[error]z"))}\n    actionId: ${value("da-1\n::warning::forged")}\n    ${value("bad\r::error::key\u2028::notice::k")}: 1\n    sourceField: ${value("a\u0085::debug::b")}\n`);
-    write(root, "a\n::error file=x::name.yaml", `version: 1\nactions:\n  ${value("::error::entry")}:\n${ENTRY}\n`);
-    write(root, "##[add-mask]x.yaml", `version: 1\nactions: [ ${value("::set-output name=x::y")} ]\n`);
+    writeFile(root, "::stop-commands::pwn.yaml", `version: 1\nactions:\n  prod:\n${ENTRY.replace("Production_Date_Processor", value("x\n::add-mask::y\r##[error]z"))}\n    actionId: ${value("da-1\n::warning::forged")}\n    ${value("bad\r::error::key\u2028::notice::k")}: 1\n    sourceField: ${value("a\u0085::debug::b")}\n`);
+    writeFile(root, "a\n::error file=x::name.yaml", `version: 1\nactions:\n  ${value("::error::entry")}:\n${ENTRY}\n`);
+    writeFile(root, "##[add-mask]x.yaml", `version: 1\nactions: [ ${value("::set-output name=x::y")} ]\n`);
     return root;
   }
 
@@ -195,7 +190,7 @@ describe("cxone-date lint against files built to inject", { concurrency: 2 }, ()
 
   test("a clean run's table shows each field on its line, escaped", async (t) => {
     const root = dir(t);
-    write(root, "::error::clean.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n`);
+    writeFile(root, "::error::clean.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n`);
     const run = await lint(["."], { cwd: root });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(commandLines(run.stdout), []);
@@ -205,7 +200,7 @@ describe("cxone-date lint against files built to inject", { concurrency: 2 }, ()
     const root = dir(t);
     let bomb = "version: 1\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
     for (let i = 1; i < 10; i++) bomb += `l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(", ")}]\n`;
-    write(root, "bomb.yaml", bomb);
+    writeFile(root, "bomb.yaml", bomb);
     const json = await lint(["--format", "json", root]);
     assert.equal(json.code, 1, json.stderr);
     assert.match(JSON.parse(json.stdout).problems[0].reason, /expands to more than \d+ values/);

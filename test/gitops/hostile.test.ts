@@ -6,12 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { symlinkSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test, type TestContext } from "node:test";
-import { DeclarationError, loadDeclarations } from "../../provider/gitops";
+import { loadDeclarations } from "../../provider/gitops";
 import { LIMITS } from "../../provider/gitops/format";
-import { tempDir } from "../helpers/bin";
+import { problemsOf } from "../helpers/declarations";
+import { tempDir, writeFile } from "../helpers/files";
 
 const ENTRY = `    actionName: Production_Date_Processor
     sourceTimestamp: "2024-02-29T15:30:00.000Z"
@@ -19,25 +20,6 @@ const ENTRY = `    actionName: Production_Date_Processor
     operation: ADD_OFFSET
     offsetMinutes: 120`;
 const GOOD = `version: 1\nactions:\n  prod:\n${ENTRY}\n`;
-
-function write(dir: string, name: string, text: string | Buffer): string {
-  const file = path.join(dir, name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
-}
-
-/** The problems as `file:line:column: path: reason` lines, `file` relative to `dir`. */
-function problemsOf(load: () => unknown, dir?: string): string[] {
-  try {
-    load();
-  } catch (error) {
-    assert.ok(error instanceof DeclarationError, `a DeclarationError, got ${(error as Error)?.stack ?? String(error)}`);
-    const lines = error.message.split("\n").slice(1).map((line) => line.trim());
-    return dir === undefined ? lines : lines.map((line) => line.split(`${dir}${path.sep}`).join(""));
-  }
-  assert.fail("expected the declarations to be refused");
-}
 
 describe("YAML dialects: 1.2 core schema only", () => {
   // [case, text, the one problem (or its start)]
@@ -115,8 +97,8 @@ describe("bytes and keys", () => {
   test("invalid UTF-8 is a problem at the first bad byte, not U+FFFD", (t) => {
     const dir = tempDir(t, "cxone-hostile-");
     const bad = Buffer.concat([Buffer.from(GOOD.replace("Production_Date_Processor", "Production_")), Buffer.from([0xc3, 0x28]), Buffer.from("\n")]);
-    write(dir, "latin1.yaml", Buffer.from(GOOD.replace("America/New_York", "America/Bogot\u00e1"), "latin1"));
-    write(dir, "cut.yaml", bad);
+    writeFile(dir, "latin1.yaml", Buffer.from(GOOD.replace("America/New_York", "America/Bogot\u00e1"), "latin1"));
+    writeFile(dir, "cut.yaml", bad);
     assert.deepEqual(problemsOf(() => loadDeclarations(dir), dir), [
       "cut.yaml:9:1: is not UTF-8: the byte 0xC3 here does not begin a valid UTF-8 character; save the file as UTF-8",
       "latin1.yaml:6:34: is not UTF-8: the byte 0xE1 here does not begin a valid UTF-8 character; save the file as UTF-8",
@@ -126,8 +108,8 @@ describe("bytes and keys", () => {
   test("a byte-order mark is fine, and a bad byte after one is still located", (t) => {
     const dir = tempDir(t, "cxone-hostile-");
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
-    assert.equal(loadDeclarations(write(dir, "bom.yaml", Buffer.concat([bom, Buffer.from(GOOD)]))).length, 1);
-    const file = write(dir, "bad.yaml", Buffer.concat([bom, Buffer.from("version: 1\nx: a"), Buffer.from([0xff])]));
+    assert.equal(loadDeclarations(writeFile(dir, "bom.yaml", Buffer.concat([bom, Buffer.from(GOOD)]))).length, 1);
+    const file = writeFile(dir, "bad.yaml", Buffer.concat([bom, Buffer.from("version: 1\nx: a"), Buffer.from([0xff])]));
     assert.deepEqual(problemsOf(() => loadDeclarations(file), dir), ["bad.yaml:2:5: is not UTF-8: the byte 0xFF here does not begin a valid UTF-8 character; save the file as UTF-8"]);
   });
 
@@ -151,17 +133,17 @@ describe("directories: recursive, stable order, links never followed out", () =>
   function tree(t: TestContext) {
     const base = tempDir(t, "cxone-hostile-");
     const root = path.join(base, "decl");
-    const outside = write(base, "secret/values.yaml", "version: 1\nstolen: do-not-echo-this\n");
-    write(root, "b.yaml", GOOD.replace("prod:", "b-entry:").replace("Production_Date_Processor", "B"));
-    write(root, "a/nested.yml", GOOD.replace("prod:", "nested:").replace("Production_Date_Processor", "N"));
-    write(root, "a/deeper/z.yaml", GOOD.replace("prod:", "deep:").replace("Production_Date_Processor", "D"));
-    write(root, "notes.txt", "not a declaration");
+    const outside = writeFile(base, "secret/values.yaml", "version: 1\nstolen: do-not-echo-this\n");
+    writeFile(root, "b.yaml", GOOD.replace("prod:", "b-entry:").replace("Production_Date_Processor", "B"));
+    writeFile(root, "a/nested.yml", GOOD.replace("prod:", "nested:").replace("Production_Date_Processor", "N"));
+    writeFile(root, "a/deeper/z.yaml", GOOD.replace("prod:", "deep:").replace("Production_Date_Processor", "D"));
+    writeFile(root, "notes.txt", "not a declaration");
     return { base, root, outside };
   }
 
   test("a directory is walked recursively, by name in code-point order, depth first", (t) => {
     const { root } = tree(t);
-    write(root, "B.yaml", GOOD.replace("prod:", "upper:").replace("Production_Date_Processor", "U"));
+    writeFile(root, "B.yaml", GOOD.replace("prod:", "upper:").replace("Production_Date_Processor", "U"));
     const loaded = loadDeclarations(root);
     assert.deepEqual(
       loaded.map((d) => path.relative(root, d.file)),

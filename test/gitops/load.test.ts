@@ -3,41 +3,15 @@
  * validation as `check`, and every problem located as file:line:column: entry.field: reason.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { describe, test, type TestContext } from "node:test";
-import { DeclarationError, loadDeclarations, type Declaration } from "../../provider/gitops";
+import { describe, test } from "node:test";
+import { loadDeclarations, type Declaration } from "../../provider/gitops";
+import { problemsOf } from "../helpers/declarations";
+import { tempDir, writeFile } from "../helpers/files";
 import { validateActionInputs } from "../../provider/index";
 
 const EXAMPLE = path.join(__dirname, "..", "..", "examples", "gitops", "actions.yaml");
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "cxone-decl-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function write(dir: string, name: string, text: string): string {
-  const file = path.join(dir, name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
-}
-
-/** The problems' lines (without the error's heading) or a failure when the text loads. */
-function problemsOf(load: () => unknown): string[] {
-  try {
-    load();
-  } catch (error) {
-    assert.ok(error instanceof DeclarationError, `a DeclarationError, got ${String(error)}`);
-    assert.equal(error.code, "CXONE_DECLARATIONS_INVALID");
-    const lines = error.message.split("\n").slice(1).map((line) => line.trim());
-    assert.equal(lines.length, error.problems.length, "one line per problem");
-    return lines;
-  }
-  assert.fail("expected the declarations to be refused");
-}
 
 const ENTRY = `    actionName: Production_Date_Processor
     sourceTimestamp: "2024-02-29T15:30:00.000Z"
@@ -136,13 +110,13 @@ ${ENTRY.replace("Production", "B")}
 
 describe("sources", () => {
   test("a path, a directory (its .yaml and .yml files in name order) and several paths form one set", (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, "cxone-decl-");
     // Each entry manages an action of its own (two entries on one action are refused).
     const entry = (action: string) => ENTRY.replace("Production_Date_Processor", action);
-    write(dir, "decl/b.yml", `version: 1\nactions:\n  second:\n${entry("Action_0002")}\n`);
-    write(dir, "decl/a.yaml", `version: 1\nactions:\n  first:\n${entry("Action_0001")}\n`);
-    write(dir, "decl/notes.txt", "not a declaration file");
-    const extra = write(dir, "extra.yaml", `version: 1\nactions:\n  third:\n${entry("Action_0003")}\n`);
+    writeFile(dir, "decl/b.yml", `version: 1\nactions:\n  second:\n${entry("Action_0002")}\n`);
+    writeFile(dir, "decl/a.yaml", `version: 1\nactions:\n  first:\n${entry("Action_0001")}\n`);
+    writeFile(dir, "decl/notes.txt", "not a declaration file");
+    const extra = writeFile(dir, "extra.yaml", `version: 1\nactions:\n  third:\n${entry("Action_0003")}\n`);
     assert.deepEqual(loadDeclarations(path.join(dir, "decl")).map((d) => [d.name, path.basename(d.file)]), [
       ["first", "a.yaml"],
       ["second", "b.yml"],
@@ -152,18 +126,18 @@ describe("sources", () => {
   });
 
   test("an entry name used in two files is refused at the second, naming the first", (t) => {
-    const dir = tempDir(t);
-    const a = write(dir, "a.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n`);
-    const b = write(dir, "b.yaml", `version: 1\nactions:\n  other:\n${ENTRY.replace("Production_Date_Processor", "Staging_Date_Processor")}\n  prod:\n${ENTRY}\n`);
+    const dir = tempDir(t, "cxone-decl-");
+    const a = writeFile(dir, "a.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n`);
+    const b = writeFile(dir, "b.yaml", `version: 1\nactions:\n  other:\n${ENTRY.replace("Production_Date_Processor", "Staging_Date_Processor")}\n  prod:\n${ENTRY}\n`);
     assert.deepEqual(problemsOf(() => loadDeclarations(dir)), [
       `${b}:9:3: prod: the entry name prod is already used at ${a}:3:3; entry names are Pulumi resource names and must be unique`,
     ]);
   });
 
   test("two entries that manage one action (the same name, or the same pinned id, across files too) are refused at the second", (t) => {
-    const dir = tempDir(t);
-    const a = write(dir, "a.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n  pinned:\n${ENTRY.replace("Production_Date_Processor", "Label one")}\n    actionId: da-000124\n`);
-    const b = write(dir, "b.yaml", `version: 1\nactions:\n  prod-again:\n${ENTRY}\n  pinned-again:\n${ENTRY.replace("Production_Date_Processor", "Label two")}\n    actionId: da-000124\n`);
+    const dir = tempDir(t, "cxone-decl-");
+    const a = writeFile(dir, "a.yaml", `version: 1\nactions:\n  prod:\n${ENTRY}\n  pinned:\n${ENTRY.replace("Production_Date_Processor", "Label one")}\n    actionId: da-000124\n`);
+    const b = writeFile(dir, "b.yaml", `version: 1\nactions:\n  prod-again:\n${ENTRY}\n  pinned-again:\n${ENTRY.replace("Production_Date_Processor", "Label two")}\n    actionId: da-000124\n`);
     assert.deepEqual(problemsOf(() => loadDeclarations(dir)), [
       `${b}:3:3: prod-again: prod-again manages the same Data Action (actionName "Production_Date_Processor") as prod at ${a}:3:3; an action has one owner, or each apply would undo the other's: remove one entry, or point it at another action`,
       `${b}:9:3: pinned-again: pinned-again manages the same Data Action (actionId "da-000124") as pinned at ${a}:9:3; an action has one owner, or each apply would undo the other's: remove one entry, or point it at another action`,
@@ -171,14 +145,14 @@ describe("sources", () => {
   });
 
   test("unreadable sources are problems that name the path", (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, "cxone-decl-");
     const missing = path.join(dir, "nope.yaml");
     assert.deepEqual(problemsOf(() => loadDeclarations(missing)), [`${missing}: cannot be read: no such file or directory`]);
     mkdirSync(path.join(dir, "empty"));
     assert.deepEqual(problemsOf(() => loadDeclarations(path.join(dir, "empty"))), [
       `${path.join(dir, "empty")}: cannot be read: is a directory without any .yaml or .yml file`,
     ]);
-    const big = write(dir, "big.yaml", `# ${"x".repeat(1024 * 1024)}\nversion: 1\n`);
+    const big = writeFile(dir, "big.yaml", `# ${"x".repeat(1024 * 1024)}\nversion: 1\n`);
     assert.match(problemsOf(() => loadDeclarations(big))[0], /more than the 1048576 bytes a declaration file may have/);
   });
 });
@@ -280,9 +254,9 @@ describe("problems", () => {
   });
 
   test("one error lists the problems of every file and entry at once", (t) => {
-    const dir = tempDir(t);
-    write(dir, "a.yaml", `version: 1\nactions:\n  a:\n${ENTRY.replace("ADD_OFFSET", "ADD")}\n`);
-    write(dir, "b.yaml", `version: 2\nactions:\n  b:\n${ENTRY.replace("120", '"120"')}\n  c:\n${ENTRY.replace("America/New_York", "Mars/Olympus")}\n`);
+    const dir = tempDir(t, "cxone-decl-");
+    writeFile(dir, "a.yaml", `version: 1\nactions:\n  a:\n${ENTRY.replace("ADD_OFFSET", "ADD")}\n`);
+    writeFile(dir, "b.yaml", `version: 2\nactions:\n  b:\n${ENTRY.replace("120", '"120"')}\n  c:\n${ENTRY.replace("America/New_York", "Mars/Olympus")}\n`);
     const lines = problemsOf(() => loadDeclarations(dir));
     assert.deepEqual(
       lines.map((line) => line.slice(dir.length + 1).split(": ").slice(0, 2).join(": ")),

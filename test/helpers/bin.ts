@@ -3,10 +3,7 @@
  * only PATH (no credentials) and whatever environment a test adds.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { TestContext } from "node:test";
 import { REPO_ROOT } from "./host";
 
 export const BIN = path.join(REPO_ROOT, (require(path.join(REPO_ROOT, "package.json")) as { bin: Record<string, string> }).bin["cxone-date"]);
@@ -28,9 +25,3 @@ export function lint(args: string[], options: { cwd?: string; env?: NodeJS.Proce
   });
 }
 
-/** A temporary directory removed when the test ends. */
-export function tempDir(t: TestContext, prefix = "cxone-lint-"): string {
-  const d = mkdtempSync(path.join(tmpdir(), prefix));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}

@@ -9,7 +9,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { Agent, request } from "undici";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../provider/emulator/emulator";
 import type { DataAction, DateProcessing } from "../provider/shared/types";
-import { settleInPool } from "../test/helpers/deployment";
+import { settleInPool } from "../harness/deployment";
 
 const RETRIES_ON_429 = 3; // the original design's count
 const RETRY_AFTER_ABSENT_MS = 1_000; // its wait when a 429 names no Retry-After

@@ -3,8 +3,8 @@
  * the project's resources.json), the packed tarball installed once for every project of a run,
  * and how a bench's main ends.
  */
-import { installPackage, type Installation } from "../test/helpers/cli";
-import { lockedVersion, npm, packPackage } from "../test/package/pack";
+import { installPackage, type Installation } from "../harness/cli";
+import { lockedVersion, npm, packPackage } from "../harness/pack";
 
 export const RESOURCES_PROGRAM = `
 const fs = require("node:fs");

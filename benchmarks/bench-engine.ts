@@ -15,11 +15,11 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type RecordedRequest } from "../provider/emulator/emulator";
-import { EngineProject, findCli, type Installation } from "../test/helpers/cli";
-import { compiledPackage, runProgram } from "../test/helpers/program";
+import { EngineProject, findCli, type Installation } from "../harness/cli";
+import { compiledPackage, runProgram } from "../harness/program";
 import { benchMain, RESOURCES_PROGRAM, withInstalledPackage } from "./bench-cli";
-import { declarationArgs, declareResources, resourceName, seedActions } from "../test/helpers/fixtures";
-import { runPerCommand, type PhaseResult } from "../test/helpers/deployment";
+import { declarationArgs, declareResources, resourceName, seedActions } from "../harness/fixtures";
+import { runPerCommand, type PhaseResult } from "../harness/deployment";
 import { chargedRequests, logFigures, throttleFloorMs } from "./bench-log";
 
 const N = Number(process.env.BENCH_ENGINE_N ?? 200);

@@ -13,8 +13,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { FaultSpec } from "../provider/emulator/emulator";
 import { DEFAULTS } from "../provider/shared/defaults";
-import { applyOne, startFleet, type Fleet, type Outcome } from "../test/helpers/fleet";
-import { inPool } from "../test/helpers/engine";
+import { applyOne, startFleet, type Fleet, type Outcome } from "../harness/fleet";
+import { inPool } from "../harness/engine";
 
 const TARGET_MIB = 100; // issue 8: the host stays within ~100 MiB of its idle size
 const SAMPLE_MS = 5; // ms between /proc reads of the host's resident size

@@ -10,9 +10,9 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type RecordedRequest } from "../provider/emulator/emulator";
-import { EngineProject, findCli, type Installation } from "../test/helpers/cli";
+import { EngineProject, findCli, type Installation } from "../harness/cli";
 import { benchMain, RESOURCES_PROGRAM, withInstalledPackage } from "./bench-cli";
-import { declarationArgs, resourceName, seedActions } from "../test/helpers/fixtures";
+import { declarationArgs, resourceName, seedActions } from "../harness/fixtures";
 import { chargedRequests, logFigures, throttleFloorMs } from "./bench-log";
 
 const NS = (process.env.BENCH_SLOW_NS ?? "100 500 2000").split(/\s+/).filter(Boolean).map(Number);

@@ -8,11 +8,11 @@
  */
 import { startEmulator, type RecordedRequest } from "../provider/emulator/emulator";
 import type { DataAction } from "../provider/shared/types";
-import type { Registration } from "../test/helpers/program";
+import type { Registration } from "../harness/program";
 import { runBaseline, type BaselineItem, type BaselineResult } from "./bench-baseline";
-import { runDeployment, runPerCommand, type DeploymentResult, type PerCommandResult, type PhaseResult } from "../test/helpers/deployment";
+import { runDeployment, runPerCommand, type DeploymentResult, type PerCommandResult, type PhaseResult } from "../harness/deployment";
 import { chargedRequests, logFigures, throttleFloorMs, timeline } from "./bench-log";
-import { neighbourTimeline, runNeighbours, type NeighbourResult } from "../test/helpers/neighbours";
+import { neighbourTimeline, runNeighbours, type NeighbourResult } from "../harness/neighbours";
 
 export const SWEEP_TARGETS = {
   timeRatio: 1.15, // each phase's wall time / the throttle's floor, one host

@@ -16,9 +16,9 @@ import * as path from "node:path";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from "../provider/emulator/emulator";
 import type { AuditRecord } from "../provider/resource/audit";
 import type { DataAction } from "../provider/shared/types";
-import { locateCli, type Cli } from "../test/helpers/cli";
-import { REPO_ROOT } from "../test/helpers/host";
-import { Stack } from "../test/helpers/stack";
+import { locateCli, type Cli } from "../harness/cli";
+import { REPO_ROOT } from "../harness/host";
+import { Stack } from "../harness/stack";
 
 const GITOPS = path.join(REPO_ROOT, "examples", "gitops");
 const PROGRAM = path.join(GITOPS, "index.ts");
@@ -86,7 +86,7 @@ async function runWithCli(emulator: Emulator, cli: Cli): Promise<void> {
 }
 
 /**
- * No CLI: the same program through the same stack harness the tests use (test/helpers/stack.ts):
+ * No CLI: the same program through the same stack harness the tests use (harness/stack.ts):
  * the program runs under pulumi.runtime.setMocks and each registration goes to Pulumi's own
  * dynamic-provider host in the engine's order, with state kept between commands.
  */

@@ -23,7 +23,7 @@ function testFiles(dir) {
 }
 
 const files = testFiles(path.join(ROOT, "test"));
-const args = ["--require", "./test/helpers/loopback-only.cjs", "--import", "tsx", "--test", "--test-concurrency=2", `--test-timeout=${PER_TEST_MS}`, ...process.argv.slice(2), ...files];
+const args = ["--require", "./harness/loopback-only.cjs", "--import", "tsx", "--test", "--test-concurrency=2", `--test-timeout=${PER_TEST_MS}`, ...process.argv.slice(2), ...files];
 // Its own process group, so the deadline stops the hosts and CLIs the tests started too.
 const child = spawn(process.execPath, args, { cwd: ROOT, stdio: "inherit", detached: true });
 const stop = (signal) => {

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { lint } from "../helpers/bin";
 import { tempDir, writeFile } from "../helpers/files";
-import { REPO_ROOT } from "../helpers/host";
+import { REPO_ROOT } from "../../harness/host";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "gitops", "actions.yaml");
 const dir = (t: TestContext) => tempDir(t);

@@ -14,9 +14,9 @@ import { promisify } from "node:util";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SEED } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
 import { startEmulator } from "../helpers/emulator";
-import { EngineProject, type Installation } from "../helpers/cli";
-import { REPO_ROOT } from "../helpers/host";
-import { npm } from "../package/pack";
+import { EngineProject, type Installation } from "../../harness/cli";
+import { REPO_ROOT } from "../../harness/host";
+import { npm } from "../../harness/pack";
 import { engineSuite } from "./program";
 
 const suite = engineSuite();

@@ -1,5 +1,5 @@
 /**
- * The fast tier's engine model (test/helpers/stack.ts) held to the real engine: one scenario
+ * The fast tier's engine model (harness/stack.ts) held to the real engine: one scenario
  * table, run through the model and through the real `pulumi` CLI, each against its own emulator.
  * The provider calls each makes are recorded (the model's by its host client, the engine's with
  * PULUMI_DEBUG_GRPC) and compared as (method, resource, id). Where the two may differ, the table
@@ -15,10 +15,10 @@ import * as path from "node:path";
 import { SEED, type Emulator, type FaultSpec } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
 import { startEmulator } from "../helpers/emulator";
-import { grpcLog } from "../helpers/cli";
-import type { HostCall } from "../helpers/host";
-import { compiledPackage } from "../helpers/program";
-import { Stack } from "../helpers/stack";
+import { grpcLog } from "../../harness/cli";
+import type { HostCall } from "../../harness/host";
+import { compiledPackage } from "../../harness/program";
+import { Stack } from "../../harness/stack";
 import { BASE_ARGS, engineSuite, userProject, type Declared } from "./program";
 
 const suite = engineSuite();

@@ -8,11 +8,11 @@ import { after, before } from "node:test";
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { startEmulator } from "../helpers/emulator";
-import { EngineProject, findCli, installPackage, type Cli, type Installation } from "../helpers/cli";
-import { lockedVersion, npm, packPackage, type Packed } from "../package/pack";
+import { EngineProject, findCli, installPackage, type Cli, type Installation } from "../../harness/cli";
+import { lockedVersion, npm, packPackage, type Packed } from "../../harness/pack";
 import type { Emulator, EmulatorOptions } from "../../provider/emulator/emulator";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../../provider/emulator/emulator";
-import { VALID_INPUTS } from "../helpers/fixtures";
+import { VALID_INPUTS } from "../../harness/fixtures";
 
 /** A reference to another resource's output: an input unknown until that resource is created. */
 export interface OutputRef {

@@ -13,8 +13,8 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../../provider/emulator/emulator";
 import { startEmulator } from "../helpers/emulator";
-import { up } from "../helpers/engine";
-import { ProviderHost, REPO_ROOT } from "../helpers/host";
+import { up } from "../../harness/engine";
+import { ProviderHost, REPO_ROOT } from "../../harness/host";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "gitops");
 

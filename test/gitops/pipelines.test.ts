@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../helpers/host";
+import { REPO_ROOT } from "../../harness/host";
 
 const DIR = path.join(REPO_ROOT, "examples", "gitops", "pipelines");
 

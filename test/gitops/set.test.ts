@@ -10,9 +10,9 @@ import { describe, test, type TestContext } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../../provider/emulator/emulator";
 import { startEmulator } from "../helpers/emulator";
-import { inPool, preview, up } from "../helpers/engine";
-import { ownHost } from "../helpers/host";
-import { compiledPackage, runProgram, type Registration } from "../helpers/program";
+import { inPool, preview, up } from "../../harness/engine";
+import { ownHost } from "../../harness/host";
+import { compiledPackage, runProgram, type Registration } from "../../harness/program";
 
 const { CxoneDateActionSet, DeclarationError } = compiledPackage();
 const SET_TYPE = "cxone:index:CxoneDateActionSet";

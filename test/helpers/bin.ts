@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { REPO_ROOT } from "./host";
+import { REPO_ROOT } from "../../harness/host";
 
 export const BIN = path.join(REPO_ROOT, (require(path.join(REPO_ROOT, "package.json")) as { bin: Record<string, string> }).bin["cxone-date"]);
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { canonicalZone } from "../../provider/dates/zones";
-import { REPO_ROOT } from "../helpers/host";
+import { REPO_ROOT } from "../../harness/host";
 
 const PAGES = ["README.md", "BENCHMARKS.md", ...readdirSync(path.join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), "utf8");

@@ -18,9 +18,9 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type * as EmulatorModule from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
-import { destroy, up, type ResourceState } from "../helpers/engine";
-import { ProviderHost, REPO_ROOT, RESOURCE_TYPE } from "../helpers/host";
-import { freshProject, lockedVersion, npm, npmEnv, packPackage, type Packed } from "./pack";
+import { destroy, up, type ResourceState } from "../../harness/engine";
+import { ProviderHost, REPO_ROOT, RESOURCE_TYPE } from "../../harness/host";
+import { freshProject, lockedVersion, npm, npmEnv, packPackage, type Packed } from "../../harness/pack";
 
 type Props = Record<string, unknown>;
 

@@ -1,13 +1,14 @@
 /**
  * The layout is the architecture (docs/architecture.md): each folder of provider/ imports only
  * the folders below it, dates/ imports nothing outside the package but luxon and tzdata (the IANA zone data), and no file is
- * too long to read in one sitting. A new import that points the wrong way fails here.
+ * too long to read in one sitting. Around the package, tests, benchmarks and the demo share the
+ * harness and never each other. A new import that points the wrong way fails here.
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { REPO_ROOT } from "../helpers/host";
+import { REPO_ROOT } from "../../harness/host";
 
 const PROVIDER = path.join(REPO_ROOT, "provider");
 const MAX_LINES = 450; // "about 400": a file past this is split by responsibility
@@ -26,12 +27,26 @@ const ALLOWED: Record<string, readonly string[]> = {
 // Packages each folder may import besides node: builtins (the rest may use any dependency).
 const PACKAGES: Record<string, readonly string[]> = { dates: ["luxon", "tzdata"], shared: [], cxone: ["undici"] };
 
+// Which top-level folders each top-level folder may import by a relative path.
+const TOP_ALLOWED: Record<string, readonly string[]> = {
+  provider: [],
+  harness: ["provider"],
+  test: ["harness", "provider"],
+  benchmarks: ["harness", "provider"],
+  scripts: ["harness", "provider"],
+};
+
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return sources(full);
     return entry.name.endsWith(".ts") ? [full] : [];
   });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/(?:from|import\(|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
 }
 
 const folderOf = (file: string) => path.relative(PROVIDER, file).split(path.sep).slice(0, -1)[0] ?? ".";
@@ -41,9 +56,7 @@ test("every folder of provider/ imports only the folders below it, and dates/ on
   for (const file of sources(PROVIDER)) {
     const from = folderOf(file);
     assert.ok(from in ALLOWED, `${from}/ is a folder docs/architecture.md describes`);
-    const text = readFileSync(file, "utf8");
-    for (const match of text.matchAll(/(?:from|import\(|require\()\s*["']([^"']+)["']/g)) {
-      const specifier = match[1];
+    for (const specifier of importsOf(file)) {
       const where = path.relative(REPO_ROOT, file);
       if (specifier.startsWith(".")) {
         const to = folderOf(path.resolve(path.dirname(file), specifier) + ".ts");
@@ -53,6 +66,24 @@ test("every folder of provider/ imports only the folders below it, and dates/ on
       }
     }
   }
+  assert.deepEqual(wrong, []);
+});
+
+test("the harness imports only the package; tests, benchmarks and the demo import the harness, never each other", () => {
+  const wrong: string[] = [];
+  let seen = 0;
+  for (const [from, allowed] of Object.entries(TOP_ALLOWED)) {
+    for (const file of sources(path.join(REPO_ROOT, from))) {
+      for (const specifier of importsOf(file).filter((s) => s.startsWith("."))) {
+        seen += 1;
+        const to = path.relative(REPO_ROOT, path.resolve(path.dirname(file), specifier)).split(path.sep)[0];
+        if (to !== from && !allowed.includes(to)) wrong.push(`${path.relative(REPO_ROOT, file)} -> ${to}/`);
+      }
+    }
+  }
+  // Relative imports are how these folders reach each other; a regex that stopped matching them
+  // would pass on nothing.
+  assert.ok(seen > 100, `found ${seen} relative imports`);
   assert.deepEqual(wrong, []);
 });
 

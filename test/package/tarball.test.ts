@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { REPO_ROOT } from "../helpers/host";
-import { packPackage, type Packed } from "./pack";
+import { REPO_ROOT } from "../../harness/host";
+import { packPackage, type Packed } from "../../harness/pack";
 
 let packed: Packed;
 

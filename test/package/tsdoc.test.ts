@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { test } from "node:test";
 import ts from "typescript";
-import { REPO_ROOT } from "../helpers/host";
+import { REPO_ROOT } from "../../harness/host";
 
 const pkg = require(path.join(REPO_ROOT, "package.json")) as { exports: Record<string, string | { types: string }> };
 const ENTRY_TYPES = Object.values(pkg.exports)

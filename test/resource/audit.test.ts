@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import { describe, test, type TestContext } from "node:test";
 import type { DataAction } from "../../provider/shared/types";
-import { up } from "../helpers/engine";
-import { startFleet } from "../helpers/fleet";
+import { up } from "../../harness/engine";
+import { startFleet } from "../../harness/fleet";
 import { accuracyValid, truncateMs } from "../../provider/resource/audit";
 import { validateInputs } from "../../provider/resource/schema";
 

@@ -17,9 +17,9 @@ import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import * as implementation from "../../provider/resource/implementation";
 import { INPUT_NAMES, UNKNOWN, checkInputs, containsUnknown } from "../../provider/resource/schema";
-import type { ResourceState } from "../helpers/engine";
-import { applyOne, countLeaked, startFleet, type Fleet } from "../helpers/fleet";
-import { VALID_INPUTS } from "../helpers/fixtures";
+import type { ResourceState } from "../../harness/engine";
+import { applyOne, countLeaked, startFleet, type Fleet } from "../../harness/fleet";
+import { VALID_INPUTS } from "../../harness/fixtures";
 
 type Props = Record<string, unknown>;
 

@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { SEED, startEmulator, type Emulator } from "../../provider/emulator/emulator";
-import { inPool, up } from "../helpers/engine";
-import { countLeaked } from "../helpers/fleet";
-import { HostError, makeProgramDir, ownHost, ProviderHost } from "../helpers/host";
-import { compiledPackage, runProgram } from "../helpers/program";
-import { VALID_INPUTS } from "../helpers/fixtures";
+import { inPool, up } from "../../harness/engine";
+import { countLeaked } from "../../harness/fleet";
+import { HostError, makeProgramDir, ownHost, ProviderHost } from "../../harness/host";
+import { compiledPackage, runProgram } from "../../harness/program";
+import { VALID_INPUTS } from "../../harness/fixtures";
 
 type Props = Record<string, unknown>;
 

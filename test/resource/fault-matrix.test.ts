@@ -21,7 +21,7 @@ import { isDeepStrictEqual } from "node:util";
 import { DEFAULTS } from "../../provider/shared/defaults";
 import { SEED, type FaultSpec, type RecordedRequest } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
-import { inPool, type ResourceState } from "../helpers/engine";
+import { inPool, type ResourceState } from "../../harness/engine";
 import {
   applyOne,
   countLeaked,
@@ -32,7 +32,7 @@ import {
   startFleet,
   type Fleet,
   type Outcome,
-} from "../helpers/fleet";
+} from "../../harness/fleet";
 
 type Props = Record<string, unknown>;
 

@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { SCOPE_READ, SCOPE_WRITE, startEmulator, type Emulator } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
-import { destroy, refresh, up, type ResourceState } from "../helpers/engine";
-import { restoreStore, snapshotStore } from "../helpers/fleet";
-import { HostError, makeProgramDir, ProviderHost, UNKNOWN } from "../helpers/host";
-import { compiledPackage, runProgram } from "../helpers/program";
+import { destroy, refresh, up, type ResourceState } from "../../harness/engine";
+import { restoreStore, snapshotStore } from "../../harness/fleet";
+import { HostError, makeProgramDir, ProviderHost, UNKNOWN } from "../../harness/host";
+import { compiledPackage, runProgram } from "../../harness/program";
 import { live } from "../helpers/emulator";
 import { rejection as rejectedWith } from "../helpers/assert";
-import { VALID_INPUTS } from "../helpers/fixtures";
+import { VALID_INPUTS } from "../../harness/fixtures";
 
 const rejection = (promise: Promise<unknown>) => rejectedWith(promise, HostError);
 

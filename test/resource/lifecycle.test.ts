@@ -1,5 +1,5 @@
 /**
- * Renames, replaces and null inputs from the program's side (helpers/stack.ts): whatever the
+ * Renames, replaces and null inputs from the program's side (harness/stack.ts): whatever the
  * user renames (the action in the console and in code, only actionName next to a pinned id, or
  * the Pulumi resource itself), the new configuration ends up live and enabled, for every
  * deleteBehavior, pinned or not, and the next preview is clean.
@@ -11,11 +11,11 @@ import { startEmulator, type Emulator } from "../../provider/emulator/emulator";
 import { INPUT_NAMES } from "../../provider/resource/inputs";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "../helpers/host";
+import { REPO_ROOT } from "../../harness/host";
 import type { DataAction } from "../../provider/shared/types";
-import { requestsFor } from "../helpers/fleet";
-import { compiledPackage } from "../helpers/program";
-import { describeSteps, Stack } from "../helpers/stack";
+import { requestsFor } from "../../harness/fleet";
+import { compiledPackage } from "../../harness/program";
+import { describeSteps, Stack } from "../../harness/stack";
 
 type Args = Record<string, unknown>;
 

@@ -8,10 +8,10 @@
 import { ownedPart } from "../helpers/emulator";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { neighbourTimeline, runNeighbours } from "../helpers/neighbours";
+import { neighbourTimeline, runNeighbours } from "../../harness/neighbours";
 import { Temporal } from "@js-temporal/polyfill";
-import { declarationArgs, declareResources, resourceName, seedActions } from "../helpers/fixtures";
-import { compiledPackage, runProgram } from "../helpers/program";
+import { declarationArgs, declareResources, resourceName, seedActions } from "../../harness/fixtures";
+import { compiledPackage, runProgram } from "../../harness/program";
 
 /**
  * What resource i must have written, from a second implementation (the TC39 Temporal polyfill),

@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SEED } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
-import { destroy, refresh, up, type ResourceState } from "../helpers/engine";
-import { startFleet, type Fleet } from "../helpers/fleet";
-import { HostError, ProviderHost } from "../helpers/host";
+import { destroy, refresh, up, type ResourceState } from "../../harness/engine";
+import { startFleet, type Fleet } from "../../harness/fleet";
+import { HostError, ProviderHost } from "../../harness/host";
 import { live } from "../helpers/emulator";
 import { rejection } from "../helpers/assert";
 

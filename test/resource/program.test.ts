@@ -1,7 +1,7 @@
 /**
  * From the program's side: the examples themselves and small inline programs run under
  * `pulumi.runtime.setMocks`, every registration goes through Pulumi's real dynamic-provider
- * host (helpers/stack.ts), and the assertions are on what a user sees: stack outputs, the
+ * host (harness/stack.ts), and the assertions are on what a user sees: stack outputs, the
  * typed Output properties, the steps of each command, and the action live in the emulator.
  */
 import assert from "node:assert/strict";
@@ -13,10 +13,10 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import type { Emulator } from "../../provider/emulator/emulator";
 import { SEED, startEmulator } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
-import { restoreStore, snapshotStore } from "../helpers/fleet";
-import { REPO_ROOT, UNKNOWN } from "../helpers/host";
-import { compiledPackage } from "../helpers/program";
-import { describeSteps, Stack } from "../helpers/stack";
+import { restoreStore, snapshotStore } from "../../harness/fleet";
+import { REPO_ROOT, UNKNOWN } from "../../harness/host";
+import { compiledPackage } from "../../harness/program";
+import { describeSteps, Stack } from "../../harness/stack";
 import { live } from "../helpers/emulator";
 
 const BASIC = path.join(REPO_ROOT, "examples", "basic", "index.ts");

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { Emulator } from "../../provider/emulator/emulator";
 import type { DataAction } from "../../provider/shared/types";
-import { CheckFailed, destroy, preview, refresh, up, type ResourceState } from "../helpers/engine";
-import { restoreStore, snapshotStore, startFleet, type Fleet } from "../helpers/fleet";
-import { HostError, ownHost, UNKNOWN, type ProviderHost } from "../helpers/host";
+import { CheckFailed, destroy, preview, refresh, up, type ResourceState } from "../../harness/engine";
+import { restoreStore, snapshotStore, startFleet, type Fleet } from "../../harness/fleet";
+import { HostError, ownHost, UNKNOWN, type ProviderHost } from "../../harness/host";
 
 type Props = Record<string, unknown>;
 

@@ -6,8 +6,8 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { REPO_ROOT } from "../helpers/host";
-import { runProgram } from "../helpers/program";
+import { REPO_ROOT } from "../../harness/host";
+import { runProgram } from "../../harness/program";
 
 const SECRET = `serialization-secret-${process.pid}`;
 

@@ -10,7 +10,7 @@ import { Agent, type Dispatcher } from "undici";
 import type { FaultSpec } from "../../provider/emulator/emulator";
 import { deliverWebhook, signWebhook, type WebhookOptions } from "../../provider/resource/webhook";
 import { startEmulator } from "../helpers/emulator";
-import { applyOne, countLeaked, startFleet } from "../helpers/fleet";
+import { applyOne, countLeaked, startFleet } from "../../harness/fleet";
 
 const SECRET = `webhook-secret-${process.pid}`;
 const PAYLOAD = { type: "cxone.dateaction.applied", actionId: "da-000123", audit: { requestId: "req-1", status: "SUCCESS" } };

@@ -8,7 +8,7 @@ import { promises as dns } from "node:dns";
 import * as net from "node:net";
 import { test } from "node:test";
 import { startEmulator } from "../helpers/emulator";
-import { LOOPBACK_ONLY } from "../helpers/host";
+import { LOOPBACK_ONLY } from "../../harness/host";
 
 test("the test process cannot connect or look up off loopback; loopback works", async (t) => {
   await assert.rejects(fetch("https://hooks.example.com/x"), (e: Error) => /loopback-only test guard: a connection to hooks\.example\.com/.test(String((e as { cause?: Error }).cause?.message ?? e.message)));

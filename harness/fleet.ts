@@ -4,8 +4,8 @@
  * per test file), run applies with a bounded number in flight like `pulumi up --parallel`,
  * attribute the emulator's requests to a resource, and scan everything for secrets.
  */
-import { startEmulator, type Emulator, type RecordedRequest } from "../../provider/emulator/emulator";
-import type { DataAction } from "../../provider/shared/types";
+import { startEmulator, type Emulator, type RecordedRequest } from "../provider/emulator/emulator";
+import type { DataAction } from "../provider/shared/types";
 import { up, type ResourceState } from "./engine";
 import { HostError, makeProgramDir, ProviderHost } from "./host";
 import { compiledPackage, runProgram } from "./program";

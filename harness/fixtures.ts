@@ -4,7 +4,7 @@
  * CxoneDateAction declarations a program registers for them. Resource i manages action i.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { DataAction, DateProcessing } from "../../provider/shared/types";
+import type { DataAction, DateProcessing } from "../provider/shared/types";
 import type { compiledPackage } from "./program";
 
 type Package = ReturnType<typeof compiledPackage>;

@@ -29,7 +29,7 @@ function reveal(value: unknown): unknown {
 }
 
 /** The compiled package, loaded the way a user's program loads it. */
-export function compiledPackage(): typeof import("../../provider/index") {
+export function compiledPackage(): typeof import("../provider/index") {
   return require(path.join(REPO_ROOT, "dist", "provider", "index.js"));
 }
 

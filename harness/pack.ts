@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT, withoutCxone } from "../helpers/host";
+import { REPO_ROOT, withoutCxone } from "./host";
 
 export interface Packed {
   /** Absolute path of the .tgz. */

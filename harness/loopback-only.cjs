@@ -1,7 +1,7 @@
 /**
  * Tests reach only loopback. Loaded into the test process (`node --require`, test/run.mjs) and
- * into every provider host and Pulumi CLI the tests start (NODE_OPTIONS, helpers/host.ts and
- * helpers/cli.ts): a connection to any other address, or a DNS lookup of any other name, fails
+ * into every provider host and Pulumi CLI the tests start (NODE_OPTIONS, harness/host.ts and
+ * harness/cli.ts): a connection to any other address, or a DNS lookup of any other name, fails
  * at once with an error naming it, before a packet leaves the machine.
  */
 "use strict";

@@ -12,7 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import type { Emulator } from "../../provider/emulator/emulator";
+import type { Emulator } from "../provider/emulator/emulator";
 import { HostError, makeProgramDir, ProviderHost, RESOURCE_TYPE, UNKNOWN, type HostCall } from "./host";
 
 // Internal SDK modules: the mock monitor (to see each registration's options) and the RPC drain.

@@ -11,8 +11,8 @@
  */
 import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../../provider/emulator/emulator";
-import type { DataAction } from "../../provider/shared/types";
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator/emulator";
+import type { DataAction } from "../provider/shared/types";
 import { inPool, preview, refresh, up, type ResourceState, type StepKind } from "./engine";
 import { makeProgramDir, ProviderHost } from "./host";
 import type { Registration } from "./program";

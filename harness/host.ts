@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const REPO_ROOT = path.resolve(__dirname, "..");
 
 /** `env` without the CXONE_* variables of whoever runs the tests (their own tenant's credentials). */
 export function withoutCxone(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

@@ -4,8 +4,8 @@
  * host has its own client and limiter and knows nothing of the others. Used by `npm run bench`
  * and by test/resource/neighbours.test.ts.
  */
-import { startEmulator, type RecordedRequest, type ThrottleSpec } from "../../provider/emulator/emulator";
-import type { DataAction } from "../../provider/shared/types";
+import { startEmulator, type RecordedRequest, type ThrottleSpec } from "../provider/emulator/emulator";
+import type { DataAction } from "../provider/shared/types";
 import { up } from "./engine";
 import type { Registration } from "./program";
 import { settleInPool, withHost } from "./deployment";

@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LOOPBACK_ONLY, REPO_ROOT, withoutCxone } from "./host";
+import { killTree } from "./processes";
 
 type Props = Record<string, unknown>;
 
@@ -171,9 +172,9 @@ export class EngineProject {
   }
 
   /**
-   * Starts a command and returns it running, for tests that interrupt it. It leads a process
-   * group of its own (pulumi and the provider host it starts are in it), so `killAll` can end
-   * them all at once, as a runner that dies takes its children with it.
+   * Starts a command and returns it running, for tests that interrupt it. `killAll` ends it and
+   * every process it started (the provider host too, which pulumi starts in a process group of
+   * its own), as a runner that dies takes its children with it, and returns the pids it killed.
    */
   start(args: string[], env: NodeJS.ProcessEnv = {}) {
     const launcher = path.join(REPO_ROOT, "tools", "pulumi", "client-runtime.cjs");
@@ -181,9 +182,8 @@ export class EngineProject {
       cwd: this.dir,
       env: { ...this.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
     });
-    const killAll = () => process.kill(-(child.pid as number), "SIGKILL");
+    const killAll = () => killTree(child.pid as number);
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -230,8 +230,7 @@ export class EngineProject {
 
   private spawn(bin: string, args: string[], options: CommandOptions): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
-      // A process group of its own: a timeout ends pulumi and the hosts it started, not only the launcher.
-      const child = spawn(bin, args, { cwd: this.dir, env: { ...this.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      const child = spawn(bin, args, { cwd: this.dir, env: { ...this.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       let output = "";
@@ -245,7 +244,8 @@ export class EngineProject {
         output += chunk.toString();
       });
       // Bounded: a CLI that hangs fails its test instead of hanging the suite.
-      const timer = setTimeout(() => process.kill(-(child.pid as number), "SIGKILL"), options.timeoutMs ?? 240_000);
+      // The whole tree: pulumi, the program and the provider host it started.
+      const timer = setTimeout(() => killTree(child.pid as number), options.timeoutMs ?? 240_000);
       child.on("error", reject);
       child.on("exit", (code, signal) => {
         clearTimeout(timer);

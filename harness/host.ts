@@ -18,7 +18,7 @@ export function withoutCxone(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("CXONE_")));
 }
 
-/** NODE_OPTIONS for every node process a test starts: the loopback guard (loopback-only.cjs). */
+/** NODE_OPTIONS for every node process the harness starts (for tests, benchmarks, the demo): the loopback guard (loopback-only.cjs). */
 export const LOOPBACK_ONLY = `--require ${JSON.stringify(path.join(__dirname, "loopback-only.cjs"))}`;
 export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/cxone:CxoneDateAction";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -87,7 +87,14 @@ export interface HostOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives every provider call (method, resource name, id) as it is made. */
   record?: HostCall[];
+  /** ms one provider call may take before it fails (default CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
+
+// ms: longer than any hook of ours takes against the emulator, even through its faults, and
+// shorter than test/run.mjs's per-test deadline, so a host that stops answering fails the call
+// with its method named instead of the whole test timing out.
+export const CALL_TIMEOUT_MS = 5 * 60_000;
 
 /** One provider call, in the fields the model and the real engine are compared on. */
 export interface HostCall {
@@ -105,6 +112,7 @@ export class ProviderHost {
     private readonly client: any,
     private readonly project: string,
     private readonly record: HostCall[] | undefined,
+    private readonly callTimeoutMs: number,
   ) {}
 
   static async start(options: HostOptions): Promise<ProviderHost> {
@@ -129,7 +137,7 @@ export class ProviderHost {
       });
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const host = new ProviderHost(child, client, "cxone-demo", options.record);
+    const host = new ProviderHost(child, client, "cxone-demo", options.record, options.callTimeoutMs ?? CALL_TIMEOUT_MS);
     child.stdout!.on("data", (chunk: Buffer) => host.stdout.push(chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => host.stderr.push(chunk.toString()));
     return host;
@@ -144,8 +152,11 @@ export class ProviderHost {
       this.record.push({ method, name: String(request.getUrn()).split("::").pop() as string, id: request.getId?.() ?? "" });
     }
     return new Promise((resolve, reject) => {
-      this.client[method](request, (error: any, response: T) => {
-        if (error) {
+      const deadline = new Date(Date.now() + this.callTimeoutMs);
+      this.client[method](request, new grpc.Metadata(), { deadline }, (error: any, response: T) => {
+        if (error?.code === grpc.status.DEADLINE_EXCEEDED) {
+          reject(new HostError(`the provider host did not answer ${method} within ${this.callTimeoutMs} ms`, error.code, null));
+        } else if (error) {
           reject(new HostError(error.details ?? error.message, error.code, decodeInitFailure(error)));
         } else {
           resolve(response);

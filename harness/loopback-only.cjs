@@ -1,6 +1,7 @@
 /**
- * Tests reach only loopback. Loaded into the test process (`node --require`, test/run.mjs) and
- * into every provider host and Pulumi CLI the tests start (NODE_OPTIONS, harness/host.ts and
+ * Tests reach only loopback, and so do the benchmarks and the demo, which start hosts and CLIs
+ * through the same harness. Loaded into the test process (`node --require`, test/run.mjs) and
+ * into every provider host and Pulumi CLI the harness starts (NODE_OPTIONS, harness/host.ts and
  * harness/cli.ts): a connection to any other address, or a DNS lookup of any other name, fails
  * at once with an error naming it, before a packet leaves the machine.
  */

@@ -11,6 +11,7 @@ import { SEED } from "../../provider/emulator/emulator";
 import { BASE_ARGS, PROGRAM, engineSuite, userProject, UserProject } from "./program";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../../provider/emulator/emulator";
 import { live } from "../helpers/emulator";
+import { isRunning } from "../../harness/processes";
 
 type Props = Record<string, unknown>;
 
@@ -52,8 +53,12 @@ describe("a create whose answer never came back", () => {
     assert.ok(emulator.requests.some((r) => r.route === "put"), `the PUT was sent:\n${running.output()}`);
     // The PUT is stored before its (slow) answer: CXone holds our value, state has nothing yet.
     assert.equal(live(emulator).configuration.dateProcessing?.computedValue, "2024-02-29T12:00:00.000-05:00");
-    running.killAll();
+    const killed = running.killAll();
     await running.exited;
+    // The provider host pulumi started (in a process group of its own) died with the runner.
+    const hosts = killed.filter((p) => p.command.includes("cmd/dynamic-provider"));
+    assert.equal(hosts.length, 1, `one provider host among the processes killed: ${JSON.stringify(killed)}`);
+    assert.deepEqual(killed.filter((p) => isRunning(p.pid)), [], "nothing the killed up started still runs");
     emulator.setFaults([]);
 
     // A killed `pulumi` leaves its lock; the CLI's own error says `pulumi cancel` removes it.

@@ -27,10 +27,10 @@ export interface Fleet {
 
 /**
  * An emulator with its own API client and webhook secret, and a host configured for it through
- * stack config only (no CXONE_* variable reaches the host). Secrets are unique per process so a
- * leak cannot be mistaken for a fixture.
+ * stack config only (no CXONE_* variable reaches the host but those in `env`, such as CXONE_LOG).
+ * Secrets are unique per process so a leak cannot be mistaken for a fixture.
  */
-export async function startFleet(label: string): Promise<Fleet> {
+export async function startFleet(label: string, env?: NodeJS.ProcessEnv): Promise<Fleet> {
   const clientId = `${label}-client`;
   const clientSecret = `${label}-secret-${process.pid}-${Date.now()}`;
   const webhookSecret = `whsec-${label}-${process.pid}-${Date.now()}`;
@@ -52,7 +52,7 @@ export async function startFleet(label: string): Promise<Fleet> {
         ...VALID_INPUTS,
       }),
     ]);
-    host = await ProviderHost.start({ cwd: program.dir });
+    host = await ProviderHost.start({ cwd: program.dir, env });
     await host.configure({ "cxone:baseUrl": emulator.url, "cxone:clientId": clientId, "cxone:clientSecret": clientSecret, "cxone:webhookSecret": webhookSecret });
     return { emulator, host, base: registrations[0].inputs, clientId, clientSecret, webhookSecret, close };
   } catch (error) {

@@ -68,7 +68,8 @@ const seen: string[] = []; // every state and error text, scanned for secrets at
 after(() => fleet?.close());
 
 before(async () => {
-  fleet = await startFleet("fault-matrix");
+  // The debug log on: every attempt, retry and failure of the matrix is written, and scanned for secrets at the end.
+  fleet = await startFleet("fault-matrix", { CXONE_LOG: "debug" });
   const { emulator } = fleet;
   assert.ok(SEED.generatedCount >= TARGETS.length);
   // Keys this provider does not own, everywhere they can be: each must survive every case.
@@ -439,10 +440,16 @@ describe("fault matrix: 20 resources through one host, 10 at a time", () => {
 
   // Runs last in this describe, on what every case of the matrix above recorded (node:test runs a
   // file's tests in order): the count below fails it if they recorded nothing.
-  test("across every case of the matrix above: no client secret, webhook secret or token in any state, error or host output", () => {
+  test("across every case of the matrix above: no client secret, webhook secret or token in any state, error or debug log line", () => {
     const tokens = fleet.emulator.issuedTokens();
     assert.ok(tokens.length > 1, "several tokens were issued (revocation)");
     assert.ok(seen.filter((text) => text !== "").length >= 20, `the matrix recorded its states and errors (${seen.length})`);
+    const logged = fleet.host.stderr.join("").split("\n").filter((line) => line.startsWith("cxone "));
+    // The log of a retried attempt and of a failed hook are what would quote a header or a URL back.
+    assert.ok(
+      logged.some((line) => / event=http .*decision=retry/.test(line)) && logged.some((line) => / event=hook .*outcome=error .*error=/.test(line)),
+      `the debug log wrote the matrix's retried attempts and failed hooks with their errors (${logged.length} lines)`,
+    );
     const texts = [...seen, ...fleet.host.stdout, ...fleet.host.stderr];
     assert.equal(countLeaked(texts, [fleet.clientSecret, fleet.webhookSecret, ...tokens]), 0, "a secret leaked");
   });

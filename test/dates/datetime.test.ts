@@ -676,7 +676,8 @@ describe("tz database", () => {
   // 2025c (Node 20) it switched at 00:00 UTC. On 2023-03-26 the clocks skipped 02:00-03:00
   // local (2025c) or 03:00-04:00 (2026c); so 03:30 is an EEST time (+03:00, 00:30Z) in one
   // and a gap time, moved forward one hour to 04:30 (+03:00, 01:30Z), in the other.
-  // Releases are named year + letter, so they order as strings; 2026a and 2026b are not stated.
+  // Releases are named year + letter, so they order as strings. 2026a and 2026b ship in no Node
+  // we run: not stated, and the version test below fails on a Node that has one.
   const RULES = {
     "00:00 UTC": { has: (release: string) => release <= "2025c", value: "2023-03-26T03:30:00.000+03:00", utc: "2023-03-26T00:30:00.000Z", gap: "skip from 02:00 to 03:00" },
     "01:00 UTC": { has: (release: string) => release >= "2026c", value: "2023-03-26T04:30:00.000+03:00", utc: "2023-03-26T01:30:00.000Z", gap: "skip from 03:00 to 04:00" },
@@ -704,8 +705,10 @@ describe("tz database", () => {
     const release = tzdbVersion();
     assert.match(release, /^\d{4}[a-z]$/);
     const stated = Object.entries(RULES).filter(([, r]) => r.has(release));
-    assert.ok(stated.length <= 1);
-    for (const [name, r] of stated) assert.equal(rule, r, `tz ${release} is stated to switch Moldova at ${name}, but Intl applies the other rule`);
+    // Exactly one: a Node with an unstated release (2026a, 2026b) fails here until its rule is written down.
+    assert.equal(stated.length, 1, `tz ${release}: state in RULES which rule it switches Moldova by`);
+    const [name, r] = stated[0];
+    assert.equal(rule, r, `tz ${release} is stated to switch Moldova at ${name}, but Intl applies the other rule`);
   });
 });
 

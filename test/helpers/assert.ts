@@ -13,3 +13,13 @@ export async function rejection<T = Error>(promise: Promise<unknown>, kind?: abs
   if (kind !== undefined) assert.ok(error instanceof kind, `expected a ${kind.name}, got ${String(error)}`);
   return error as T;
 }
+
+/**
+ * The configuration keys other than `dateProcessing` (keys we do not own), failing when there are
+ * none: a "foreign keys survive" loop over none would pass whatever the PUT dropped.
+ */
+export function foreignKeys(configuration: Record<string, unknown>): string[] {
+  const keys = Object.keys(configuration).filter((key) => key !== "dateProcessing");
+  assert.ok(keys.length > 0, "the action carries keys we do not own");
+  return keys;
+}

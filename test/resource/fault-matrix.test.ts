@@ -276,7 +276,9 @@ describe("fault matrix: 20 resources through one host, 10 at a time", () => {
       ],
     });
     // The server applied each dropped PUT; the retry met our own write as a stale version.
-    for (const dropped of requests.filter((r) => r.route === "put" && r.fault === "drop")) {
+    const droppedPuts = requests.filter((r) => r.route === "put" && r.fault === "drop");
+    assert.equal(droppedPuts.length, 3, "the three PUT drops happened");
+    for (const dropped of droppedPuts) {
       assert.equal(retryOf(requests, dropped)?.status, 409, `${dropped.path}: the repeated PUT found the write already applied`);
     }
   });

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-// The TEST_RUN_* variables exist for test/harness/runner.test.ts, which runs this runner on a
+// The TEST_RUN_* variables exist for test/harness/deadlines.test.ts, which runs this runner on a
 // folder of tests that hang, with deadlines of seconds.
 const TESTS = path.resolve(ROOT, process.env.TEST_RUN_DIR ?? "test");
 const PER_TEST_MS = Number(process.env.TEST_RUN_PER_TEST_MS ?? 10 * 60_000); // ms, the longest one test may run (the engine suite's longest is ~3 min)

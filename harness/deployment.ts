@@ -16,6 +16,7 @@ import type { DataAction } from "../provider/shared/types";
 import { inPool, preview, refresh, up, type ResourceState, type StepKind } from "./engine";
 import { makeProgramDir, ProviderHost } from "./host";
 import type { Registration } from "./program";
+import { statFields } from "./processes";
 
 export interface PhaseResult {
   wallMs: number;
@@ -78,14 +79,8 @@ const USER_HZ = 100;
  * not wall time, says how much work the host did: wall time also holds the neighbours' work.
  */
 export function cpuTimeMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after "pid (comm) ": state is field 3, utime field 14, stime field 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
-  } catch {
-    return null;
-  }
+  const fields = statFields(pid);
+  return fields === undefined ? null : ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
 }
 
 interface PhaseContext {

@@ -253,6 +253,11 @@ export class ProviderHost {
     }
   }
 
+  /** The provider's log lines (`cxone ...`, provider/shared/log.ts) in the host's stderr since `from` (an index into `stderr`). */
+  logLines(from = 0): string[] {
+    return this.stderr.slice(from).join("").split("\n").filter((line) => line.startsWith("cxone "));
+  }
+
   /** The host process's pid (for /proc figures such as VmHWM). */
   pid(): number {
     return this.child.pid as number;

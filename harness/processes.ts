@@ -1,13 +1,17 @@
 /**
- * Processes by their parent links in /proc (Linux, where CI runs): what a command started, even
- * in process groups of its own. The Pulumi CLI starts each plugin (our provider host among them)
- * in a group of its own, so killing the CLI's group leaves the host running, an orphan that
- * outlives the test; a runner that is killed takes its whole tree with it, and so must we.
+ * Processes as /proc shows them (Linux, where CI runs): their state and CPU times, and by their
+ * parent links what a command started, even in process groups of its own. The Pulumi CLI starts
+ * each plugin (our provider host among them) in a group of its own, so killing the CLI's group
+ * leaves the host running, an orphan that outlives the test; a runner that is killed takes its
+ * whole tree with it, and so must we.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** The fields after "pid (comm) ", the command name skipped whole (it may hold spaces and parentheses). */
-function statFields(pid: string | number): string[] | undefined {
+/**
+ * The fields of /proc/PID/stat after "pid (comm) ", the command name skipped whole (it may hold
+ * spaces and parentheses): state is [0], ppid [1], utime [11], stime [12].
+ */
+export function statFields(pid: string | number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -29,11 +29,7 @@ let removeProgram: () => void;
 
 /** The host's log lines written since `from` (an index into its stderr chunks), split into fields. */
 function linesSince(from: number) {
-  const text = host.stderr.slice(from).join("");
-  return text
-    .split("\n")
-    .filter((line) => line.startsWith("cxone "))
-    .map((line) => ({ line, fields: fieldsOf(line) }));
+  return host.logLines(from).map((line) => ({ line, fields: fieldsOf(line) }));
 }
 
 /** logfmt fields of one line: bare or JSON-quoted values. */

@@ -446,7 +446,7 @@ describe("fault matrix: 20 resources through one host, 10 at a time", () => {
     const tokens = fleet.emulator.issuedTokens();
     assert.ok(tokens.length > 1, "several tokens were issued (revocation)");
     assert.ok(seen.filter((text) => text !== "").length >= 20, `the matrix recorded its states and errors (${seen.length})`);
-    const logged = fleet.host.stderr.join("").split("\n").filter((line) => line.startsWith("cxone "));
+    const logged = fleet.host.logLines();
     // The log of a retried attempt and of a failed hook are what would quote a header or a URL back.
     assert.ok(
       logged.some((line) => / event=http .*decision=retry/.test(line)) && logged.some((line) => / event=hook .*outcome=error .*error=/.test(line)),

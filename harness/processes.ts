@@ -36,9 +36,23 @@ export function processTree(pid: number): number[] {
 }
 
 /** Running: it exists and is not a zombie (killed, waiting for a parent that may never reap it). */
-export function isRunning(pid: number): boolean {
+function isRunning(pid: number): boolean {
   const fields = statFields(pid);
   return fields !== undefined && fields[0] !== "Z";
+}
+
+/**
+ * Which of `pids` still run once a SIGKILL sent to them has had `graceMs` to take effect: the
+ * signal is delivered when the process is next scheduled, which on a loaded machine is not at
+ * once, so a check made right after the kill can still see it running.
+ */
+export async function stillRunning(pids: readonly number[], graceMs = 5_000): Promise<number[]> {
+  const until = Date.now() + graceMs;
+  for (;;) {
+    const running = pids.filter(isRunning);
+    if (running.length === 0 || Date.now() > until) return running;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A process's command line, its arguments joined by spaces ("" once it is gone). */

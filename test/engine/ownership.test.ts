@@ -11,7 +11,7 @@ import { SEED } from "../../provider/emulator/emulator";
 import { BASE_ARGS, PROGRAM, engineSuite, userProject, UserProject } from "./program";
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from "../../provider/emulator/emulator";
 import { live } from "../helpers/emulator";
-import { isRunning } from "../../harness/processes";
+import { stillRunning } from "../../harness/processes";
 
 type Props = Record<string, unknown>;
 
@@ -58,7 +58,7 @@ describe("a create whose answer never came back", () => {
     // The provider host pulumi started (in a process group of its own) died with the runner.
     const hosts = killed.filter((p) => p.command.includes("cmd/dynamic-provider"));
     assert.equal(hosts.length, 1, `one provider host among the processes killed: ${JSON.stringify(killed)}`);
-    assert.deepEqual(killed.filter((p) => isRunning(p.pid)), [], "nothing the killed up started still runs");
+    assert.deepEqual(await stillRunning(killed.map((p) => p.pid)), [], "nothing the killed up started still runs");
     emulator.setFaults([]);
 
     // A killed `pulumi` leaves its lock; the CLI's own error says `pulumi cancel` removes it.

@@ -13,7 +13,7 @@ import { HostError, makeProgramDir, ProviderHost, REPO_ROOT } from "../../harnes
 import { rejection } from "../helpers/assert";
 import { tempDir, writeFile } from "../helpers/files";
 import { VALID_INPUTS } from "../../harness/fixtures";
-import { isRunning } from "../../harness/processes";
+import { stillRunning } from "../../harness/processes";
 
 test("a provider host that stops answering fails the call, naming it, instead of hanging", async (t) => {
   const program = makeProgramDir();
@@ -84,6 +84,6 @@ for (const c of CASES) {
     assert.notEqual(code, 0, output);
     assert.match(output, c.says);
     const started = Number(readFileSync(pidFile, "utf8"));
-    assert.equal(isRunning(started), false, `process ${started}, started by the hanging test, still runs`);
+    assert.deepEqual(await stillRunning([started]), [], `process ${started}, started by the hanging test, still runs`);
   });
 }

@@ -9,8 +9,9 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-// The TEST_RUN_* variables exist for test/harness/deadlines.test.ts, which runs this runner on a
-// folder of tests that hang, with deadlines of seconds.
+// The TEST_RUN_* variables (and TEST_RUN_IDLE_MS, read by test/watchdog.mjs) exist for
+// test/harness/deadlines.test.ts, which runs this runner on folders of tests that hang, with
+// deadlines of seconds.
 const TESTS = path.resolve(ROOT, process.env.TEST_RUN_DIR ?? "test");
 const PER_TEST_MS = Number(process.env.TEST_RUN_PER_TEST_MS ?? 10 * 60_000); // ms, the longest one test may run (the engine suite's longest is ~3 min)
 const SUITE_MS = Number(process.env.TEST_RUN_SUITE_MS ?? 45 * 60_000); // ms, the whole suite on one Node (about 6 min on a 2-core machine)
@@ -26,9 +27,12 @@ function testFiles(dir) {
 }
 
 const files = testFiles(TESTS);
-// --test-force-exit: without it Node 26 marks a timed-out test cancelled and then waits on the
-// socket or child it left open, forever (Node 20-24 end the file); with it every Node ends it.
-const args = ["--require", "./harness/loopback-only.cjs", "--import", "tsx", "--test", "--test-concurrency=2", "--test-force-exit", `--test-timeout=${PER_TEST_MS}`, ...process.argv.slice(2), ...files];
+// Two reporters: spec for people (Node 24+'s default; Node 20 and 22 chose TAP off a terminal),
+// and test/watchdog.mjs, which ends the run when a file hangs after a timed-out test (Node 24+
+// wait forever on what the test left open). Not --test-force-exit: it drops results of files
+// that end normally.
+const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=./test/watchdog.mjs", "--test-reporter-destination=stderr"];
+const args = ["--require", "./harness/loopback-only.cjs", "--import", "tsx", "--test", "--test-concurrency=2", ...reporters, `--test-timeout=${PER_TEST_MS}`, ...process.argv.slice(2), ...files];
 // Its own process group, so the deadline stops the hosts and CLIs the tests started too.
 const child = spawn(process.execPath, args, { cwd: ROOT, stdio: "inherit", detached: true });
 const stop = (signal) => {
@@ -47,7 +51,7 @@ const deadline = setTimeout(() => {
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stop(signal));
 child.on("exit", (code) => {
   clearTimeout(deadline);
-  // Whatever a forced exit left running (a provider host a timed-out test started) goes too.
+  // Whatever a file that timed out left running (a provider host its test started) goes too.
   stop("SIGKILL");
   process.exit(process.exitCode ?? code ?? 1);
 });
